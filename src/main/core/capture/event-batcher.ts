@@ -1,0 +1,122 @@
+/**
+ * Turns the workspace's stream of changes into at most one EventBatch per
+ * interval for one consumer (an Electron window or a browser-host client).
+ * Frames are read from the capture store in packed columns at flush time, so
+ * the cost per frame on the hot path is one comparison, not one message.
+ */
+import type { CaptureStats, EventBatch } from '../../../shared/contract';
+import type { ConnectionInfo, LogLine, ServerInfo } from '../../../shared/records';
+import type { WorkspaceChange } from '../app/changes';
+import type { CaptureStore } from './capture-store';
+
+export const DEFAULT_BATCH_INTERVAL_MS = 33;
+export const DEFAULT_MAX_ROWS_PER_BATCH = 50_000;
+
+export interface BatcherTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: BatcherTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface EventBatcherOptions {
+  intervalMs?: number;
+  maxRowsPerBatch?: number;
+  timers?: BatcherTimers;
+}
+
+export class EventBatcher {
+  private readonly intervalMs: number;
+  private readonly maxRows: number;
+  private readonly timers: BatcherTimers;
+  private timer: unknown = null;
+  private seq = 0;
+  private nextFrameId: number;
+  private readonly connections = new Map<string, ConnectionInfo>();
+  private readonly servers = new Map<string, ServerInfo>();
+  private logs: LogLine[] = [];
+  private lastStats: CaptureStats | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly store: CaptureStore,
+    private readonly send: (batch: EventBatch) => void,
+    options: EventBatcherOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? DEFAULT_BATCH_INTERVAL_MS;
+    this.maxRows = options.maxRowsPerBatch ?? DEFAULT_MAX_ROWS_PER_BATCH;
+    this.timers = options.timers ?? realTimers;
+    // A new consumer first receives everything still held, in bounded batches.
+    this.nextFrameId = store.firstId;
+    if (store.nextId > store.firstId) this.schedule();
+  }
+
+  /** Feed one workspace change; cheap, never sends synchronously. */
+  accept = (change: WorkspaceChange): void => {
+    switch (change.kind) {
+      case 'connection':
+        this.connections.set(change.info.id, change.info);
+        break;
+      case 'server':
+        this.servers.set(change.info.id, change.info);
+        break;
+      case 'log':
+        this.logs.push(change.line);
+        break;
+      case 'frames':
+        break;
+    }
+    this.schedule();
+  };
+
+  /** Send whatever is pending now (also used on close so nothing is lost). */
+  flush(): void {
+    if (this.timer !== null) {
+      this.timers.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.closed) return;
+    const frames = this.store.pack(this.nextFrameId, this.maxRows);
+    if (frames) this.nextFrameId = frames.firstId + frames.count;
+    const stats = this.store.stats();
+    const statsChanged =
+      !this.lastStats ||
+      this.lastStats.frames !== stats.frames ||
+      this.lastStats.evicted !== stats.evicted ||
+      this.lastStats.budgetBytes !== stats.budgetBytes;
+    if (!frames && this.connections.size === 0 && this.servers.size === 0 && this.logs.length === 0 && !statsChanged) {
+      return;
+    }
+    const batch: EventBatch = {
+      seq: ++this.seq,
+      frames,
+      connections: [...this.connections.values()],
+      servers: [...this.servers.values()],
+      logs: this.logs,
+      capture: stats,
+    };
+    this.connections.clear();
+    this.servers.clear();
+    this.logs = [];
+    this.lastStats = stats;
+    this.send(batch);
+    // More rows than one batch may carry: keep draining at the same pace.
+    if (this.store.nextId > this.nextFrameId) this.schedule();
+  }
+
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+
+  private schedule(): void {
+    if (this.timer !== null || this.closed) return;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, this.intervalMs);
+  }
+}

@@ -1,0 +1,708 @@
+import { isUtf8 } from 'node:buffer';
+import type { Direction, ViolationCloseCode, ViolationCode } from './constants';
+import {
+  FIN_MASK,
+  LENGTH_16_MARKER,
+  LENGTH_64_MARKER,
+  LENGTH_MASK,
+  MASK_BIT,
+  MAX_CONTROL_PAYLOAD,
+  MAX_HEADER_LENGTH,
+  OPCODE_MASK,
+  Opcode,
+  RSV1_MASK,
+  RSV2_MASK,
+  RSV3_MASK,
+  VIOLATIONS,
+  isReservedOpcode,
+  isValidCloseCodeOnWire,
+  opcodeName,
+} from './constants';
+import { MessageInflater } from './deflate';
+import type { PermessageDeflateParams } from './permessage-deflate-params';
+import { applyMask } from './encoder';
+import { Utf8Validator, findInvalidUtf8 } from './utf8';
+
+/**
+ * A sans-I/O RFC 6455 frame decoder (with RFC 7692 inflation for display).
+ *
+ * Bytes go in with `push()`, events come out: every frame with every header
+ * field, every assembled message, and every protocol violation as a value.
+ * Structure follows ws's lib/receiver.js: named states, a loop that stops
+ * when bytes run short, and consumption that works across chunk boundaries,
+ * so any split of the stream yields the same events.
+ */
+
+export interface FrameEvent {
+  readonly type: 'frame';
+  readonly direction: Direction;
+  /** Stream offset of the frame's first header byte. */
+  readonly offset: number;
+  readonly fin: boolean;
+  readonly rsv1: boolean;
+  readonly rsv2: boolean;
+  readonly rsv3: boolean;
+  readonly opcode: number;
+  readonly opcodeName: string;
+  readonly masked: boolean;
+  readonly maskKey: Uint8Array | null;
+  /** Payload length as declared in the header (= payload.length). */
+  readonly length: number;
+  /** Which length field carried it (RFC 6455 §5.2: 7-bit, 7+16-bit or 7+64-bit). */
+  readonly lengthEncoding: 7 | 16 | 64;
+  readonly headerLength: number;
+  /** The unmasked wire payload; still compressed if the message is compressed. */
+  readonly payload: Uint8Array;
+  /** For data frames: the sequence number of the message the frame belongs to. */
+  readonly messageSeq?: number;
+  /** For close frames with a body (RFC 6455 §5.5.1). */
+  readonly closeCode?: number;
+  readonly closeReason?: string;
+}
+
+export interface MessageEvent {
+  readonly type: 'message';
+  readonly direction: Direction;
+  /** Stream offset of the message's first frame. */
+  readonly offset: number;
+  /** 0, 1, 2, ... per decoder; matches `messageSeq` of its frames. */
+  readonly seq: number;
+  readonly opcode: number;
+  readonly frames: number;
+  /** Length of `data` (inflated if compressed). */
+  readonly length: number;
+  readonly compressed: boolean;
+  /** Sum of the wire payload lengths, for compressed messages. */
+  readonly compressedLength?: number;
+  readonly data: Uint8Array;
+  /** For text messages: the decoded text. */
+  readonly text?: string;
+}
+
+export interface ViolationEvent {
+  readonly type: 'violation';
+  readonly direction: Direction;
+  /** Stream offset where the problem is: the frame start, or the offending byte for UTF-8 errors. */
+  readonly offset: number;
+  /** Stream offset of the frame the violation belongs to. */
+  readonly frameOffset: number;
+  readonly code: ViolationCode;
+  readonly closeCode: ViolationCloseCode;
+  readonly rule: string;
+  readonly message: string;
+  readonly fatal: boolean;
+}
+
+export type DecodeEvent = FrameEvent | MessageEvent | ViolationEvent;
+
+/** RSV bits defined by a negotiated extension other than permessage-deflate. */
+export interface RsvAllowance {
+  readonly rsv1?: boolean;
+  readonly rsv2?: boolean;
+  readonly rsv3?: boolean;
+}
+
+export interface FrameDecoderOptions {
+  /** Who sent these bytes: client frames must be masked, server frames must not (RFC 6455 §5.1). */
+  readonly from: Direction;
+  /** Largest message accepted, wire and inflated; default 64 MiB (RFC 6455 §10.4). */
+  readonly maxPayload?: number;
+  /** The negotiated permessage-deflate parameters, if any (RFC 7692). */
+  readonly deflate?: PermessageDeflateParams | null;
+  /** Stream offset of the first byte pushed (e.g. the length of the handshake). */
+  readonly startOffset?: number;
+  /**
+   * RSV bits some other negotiated extension defines. They are accepted on
+   * any frame and not interpreted. (With deflate negotiated, RSV1 keeps its
+   * RFC 7692 meaning regardless.)
+   */
+  readonly rsvAllowed?: RsvAllowance;
+}
+
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+
+// States of the frame loop (ws lib/receiver.js has the same shape).
+const GET_INFO = 0;
+const GET_LENGTH_16 = 1;
+const GET_LENGTH_64 = 2;
+const GET_MASK = 3;
+const GET_DATA = 4;
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+const NO_EVENTS: DecodeEvent[] = [];
+const TWO_POW_32 = 2 ** 32;
+/** RFC 6455 §5.2: the smallest lengths that need the 16- and 64-bit encodings. */
+const MIN_LENGTH_16 = 126;
+const MIN_LENGTH_64 = 0x1_0000;
+
+// ignoreBOM keeps a leading U+FEFF: the console shows what was sent.
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+export class FrameDecoder {
+  readonly direction: Direction;
+  readonly maxPayload: number;
+  private readonly expectMask: boolean;
+  private readonly inflater: MessageInflater | null;
+  private readonly allowRsv1: boolean;
+  private readonly allowRsv2: boolean;
+  private readonly allowRsv3: boolean;
+
+  // Buffered input: chunks[head] starting at pos, `buffered` bytes in all.
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  private pos = 0;
+  private buffered = 0;
+  /** Stream offset of the next byte to consume. */
+  private offset: number;
+  // Where take() left the requested header bytes (a chunk, or the scratch copy).
+  private src: Uint8Array = EMPTY;
+  private srcPos = 0;
+  private readonly scratch = new Uint8Array(MAX_HEADER_LENGTH);
+
+  private state = GET_INFO;
+  private events: DecodeEvent[] = NO_EVENTS;
+  private _halted = false;
+  private ended = false;
+  private closeSeen = false;
+
+  // The frame being read.
+  private frameOffset = 0;
+  private fin = false;
+  private rsv1 = false;
+  private rsv2 = false;
+  private rsv3 = false;
+  private opcode = 0;
+  private masked = false;
+  private maskKey: Uint8Array | null = null;
+  private length = 0;
+  private lengthEncoding: 7 | 16 | 64 = 7;
+
+  // The data message in progress (RFC 6455 §5.4); msgOpcode 0 means none.
+  private msgOpcode = 0;
+  private msgOffset = 0;
+  private msgSeq = -1;
+  private msgFrames = 0;
+  private msgCompressed = false;
+  private msgWireLength = 0;
+  private msgFragments: Uint8Array[] = [];
+  private readonly utf8 = new Utf8Validator();
+  private nextSeq = 0;
+
+  constructor(options: FrameDecoderOptions) {
+    if (options.from !== 'client' && options.from !== 'server') {
+      throw new TypeError(`options.from must be 'client' or 'server', got ${String(options.from)}`);
+    }
+    const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    if (!(maxPayload >= 0)) throw new RangeError(`options.maxPayload must be >= 0, got ${maxPayload}`);
+    this.direction = options.from;
+    this.maxPayload = maxPayload;
+    this.expectMask = options.from === 'client';
+    this.inflater = options.deflate ? new MessageInflater(options.deflate, options.from) : null;
+    const rsv = options.rsvAllowed ?? {};
+    this.allowRsv1 = rsv.rsv1 === true;
+    this.allowRsv2 = rsv.rsv2 === true;
+    this.allowRsv3 = rsv.rsv3 === true;
+    this.offset = options.startOffset ?? 0;
+  }
+
+  /** True after a fatal violation: like a real endpoint, the decoder drops everything that follows. */
+  get halted(): boolean {
+    return this._halted;
+  }
+
+  /** Stream offset of the next byte the decoder has not consumed. */
+  get position(): number {
+    return this.offset;
+  }
+
+  /**
+   * Feeds the next bytes of the stream. Chunks are kept by reference (payloads
+   * that lie inside one chunk are views of it) and are never modified.
+   */
+  push(chunk: Uint8Array): DecodeEvent[] {
+    if (this.ended) throw new Error('FrameDecoder.push() after end()');
+    if (this._halted || chunk.length === 0) return [];
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const events: DecodeEvent[] = [];
+    this.events = events;
+    this.run();
+    this.events = NO_EVENTS;
+    // Drop consumed chunks so a long stream does not pin them.
+    if (this.head > 0) {
+      this.chunks.splice(0, this.head);
+      this.head = 0;
+    }
+    return events;
+  }
+
+  /** Marks the end of the stream: a frame or fragmented message cut short is a violation. */
+  end(): DecodeEvent[] {
+    if (this.ended) return [];
+    this.ended = true;
+    if (this._halted) return [];
+    const events: DecodeEvent[] = [];
+    this.events = events;
+    if (this.state !== GET_INFO || this.buffered > 0) {
+      const at = this.state === GET_INFO ? this.offset : this.frameOffset;
+      this.violation('WS_ERR_TRUNCATED_FRAME', at, at, `the stream ended ${this.buffered} byte(s) into a frame that starts at offset ${at}`);
+    } else if (this.msgOpcode !== 0) {
+      this.violation('WS_ERR_TRUNCATED_MESSAGE', this.msgOffset, this.msgOffset, `the stream ended after ${this.msgFrames} fragment(s) of a ${opcodeName(this.msgOpcode)} message without a final frame`);
+    }
+    this.events = NO_EVENTS;
+    this.chunks = [];
+    this.buffered = 0;
+    return events;
+  }
+
+  // -------------------------------------------------------------------------
+  // The loop and its states
+  // -------------------------------------------------------------------------
+
+  private run(): void {
+    let more = true;
+    while (more) {
+      switch (this.state) {
+        case GET_INFO:
+          more = this.getInfo();
+          break;
+        case GET_LENGTH_16:
+          more = this.getLength16();
+          break;
+        case GET_LENGTH_64:
+          more = this.getLength64();
+          break;
+        case GET_MASK:
+          more = this.getMask();
+          break;
+        default:
+          more = this.getData();
+      }
+    }
+  }
+
+  /** Bytes 0 and 1: FIN, RSV1-3, opcode, MASK, 7-bit length (RFC 6455 §5.2). */
+  private getInfo(): boolean {
+    if (this.buffered < 2) return false;
+    this.frameOffset = this.offset;
+    this.take(2);
+    const b0 = this.src[this.srcPos];
+    const b1 = this.src[this.srcPos + 1];
+    const opcode = b0 & OPCODE_MASK;
+    const fin = (b0 & FIN_MASK) !== 0;
+    const rsv1 = (b0 & RSV1_MASK) !== 0;
+    const len7 = b1 & LENGTH_MASK;
+    this.fin = fin;
+    this.rsv1 = rsv1;
+    this.rsv2 = (b0 & RSV2_MASK) !== 0;
+    this.rsv3 = (b0 & RSV3_MASK) !== 0;
+    this.opcode = opcode;
+    this.masked = (b1 & MASK_BIT) !== 0;
+    this.maskKey = null;
+
+    if (isReservedOpcode(opcode)) {
+      return this.fatal('WS_ERR_INVALID_OPCODE', `opcode 0x${opcode.toString(16)} is reserved`);
+    }
+    if ((this.rsv2 && !this.allowRsv2) || (this.rsv3 && !this.allowRsv3)) {
+      return this.fatal('WS_ERR_UNEXPECTED_RSV_2_3', `${this.rsv2 ? 'RSV2' : 'RSV3'} is set on a ${opcodeName(opcode)} frame`);
+    }
+    if (rsv1) {
+      if (this.inflater !== null) {
+        // RFC 7692 §6: only the first frame of a data message is marked compressed.
+        if (opcode !== Opcode.Text && opcode !== Opcode.Binary) {
+          return this.fatal('WS_ERR_RSV1_NOT_FIRST_FRAME', `RSV1 is set on a ${opcodeName(opcode)} frame`);
+        }
+      } else if (!this.allowRsv1) {
+        return this.fatal('WS_ERR_UNEXPECTED_RSV_1', `RSV1 is set on a ${opcodeName(opcode)} frame but no extension was negotiated`);
+      }
+    }
+
+    if (opcode >= Opcode.Close) {
+      // RFC 6455 §5.5: control frames are never fragmented and carry ≤ 125 bytes.
+      if (!fin) return this.fatal('WS_ERR_EXPECTED_FIN', `${opcodeName(opcode)} frame with FIN clear`);
+      if (len7 > MAX_CONTROL_PAYLOAD) {
+        const declared = len7 === LENGTH_16_MARKER ? 'a 16-bit' : 'a 64-bit';
+        return this.fatal('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', `${opcodeName(opcode)} frame announces ${declared} payload length (more than ${MAX_CONTROL_PAYLOAD} bytes)`);
+      }
+      if (opcode === Opcode.Close && len7 === 1) {
+        return this.fatal('WS_ERR_INVALID_CLOSE_PAYLOAD_LENGTH', 'close frame with a 1-byte body');
+      }
+    } else if (opcode === Opcode.Continuation) {
+      if (this.msgOpcode === 0) return this.fatal('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame with no fragmented message in progress');
+    } else if (this.msgOpcode !== 0) {
+      return this.fatal('WS_ERR_EXPECTED_CONTINUATION', `${opcodeName(opcode)} frame while a fragmented ${opcodeName(this.msgOpcode)} message (offset ${this.msgOffset}) awaits continuation frames`);
+    }
+
+    if (this.masked !== this.expectMask) {
+      return this.expectMask
+        ? this.fatal('WS_ERR_EXPECTED_MASK', 'unmasked frame from the client')
+        : this.fatal('WS_ERR_UNEXPECTED_MASK', 'masked frame from the server');
+    }
+
+    if (opcode < Opcode.Close && this.closeSeen) {
+      this.violation('WS_ERR_FRAME_AFTER_CLOSE', this.frameOffset, this.frameOffset, `${opcodeName(opcode)} frame after a close frame`);
+    }
+
+    if (len7 === LENGTH_16_MARKER) {
+      this.lengthEncoding = 16;
+      this.state = GET_LENGTH_16;
+      return true;
+    }
+    if (len7 === LENGTH_64_MARKER) {
+      this.lengthEncoding = 64;
+      this.state = GET_LENGTH_64;
+      return true;
+    }
+    this.lengthEncoding = 7;
+    return this.haveLength(len7);
+  }
+
+  private getLength16(): boolean {
+    if (this.buffered < 2) return false;
+    this.take(2);
+    const length = (this.src[this.srcPos] << 8) | this.src[this.srcPos + 1];
+    if (length < MIN_LENGTH_16) this.nonMinimal(length, 16);
+    return this.haveLength(length);
+  }
+
+  private getLength64(): boolean {
+    if (this.buffered < 8) return false;
+    this.take(8);
+    const s = this.src;
+    const p = this.srcPos;
+    const hi = ((s[p] << 24) | (s[p + 1] << 16) | (s[p + 2] << 8) | s[p + 3]) >>> 0;
+    const lo = ((s[p + 4] << 24) | (s[p + 5] << 16) | (s[p + 6] << 8) | s[p + 7]) >>> 0;
+    if (hi >= 0x8000_0000) {
+      return this.fatal('WS_ERR_LENGTH_MSB_SET', `64-bit length 0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')} has its most significant bit set`);
+    }
+    // Lengths beyond 2^53 are not exact here, but they are far beyond any
+    // limit too and are reported as such below.
+    const length = hi * TWO_POW_32 + lo;
+    if (length < MIN_LENGTH_64) this.nonMinimal(length, 64);
+    return this.haveLength(length);
+  }
+
+  private haveLength(length: number): boolean {
+    this.length = length;
+    if (this.opcode < Opcode.Close) {
+      // RFC 6455 §10.4: check the declared size before buffering anything.
+      const total = (this.opcode === Opcode.Continuation ? this.msgWireLength : 0) + length;
+      if (total > this.maxPayload || length > Number.MAX_SAFE_INTEGER) {
+        return this.fatal('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `message payload of ${total} bytes exceeds the limit of ${this.maxPayload} bytes`);
+      }
+    }
+    this.state = this.masked ? GET_MASK : GET_DATA;
+    return true;
+  }
+
+  private getMask(): boolean {
+    if (this.buffered < 4) return false;
+    this.take(4);
+    this.maskKey = this.src.slice(this.srcPos, this.srcPos + 4);
+    this.state = GET_DATA;
+    return true;
+  }
+
+  private getData(): boolean {
+    const length = this.length;
+    if (this.buffered < length) return false;
+    const payloadOffset = this.offset;
+    const payload = length === 0 ? EMPTY : this.takePayload(length);
+    this.state = GET_INFO;
+    if (this.opcode >= Opcode.Close) this.controlFrame(payload, payloadOffset);
+    else this.dataFrame(payload, payloadOffset);
+    return !this._halted;
+  }
+
+  // -------------------------------------------------------------------------
+  // Complete frames
+  // -------------------------------------------------------------------------
+
+  private frameEvent(payload: Uint8Array, payloadOffset: number, messageSeq: number | undefined, closeCode: number | undefined, closeReason: string | undefined): FrameEvent {
+    // One object shape for every frame keeps property access monomorphic.
+    return {
+      type: 'frame',
+      direction: this.direction,
+      offset: this.frameOffset,
+      fin: this.fin,
+      rsv1: this.rsv1,
+      rsv2: this.rsv2,
+      rsv3: this.rsv3,
+      opcode: this.opcode,
+      opcodeName: opcodeName(this.opcode),
+      masked: this.masked,
+      maskKey: this.maskKey,
+      length: this.length,
+      lengthEncoding: this.lengthEncoding,
+      headerLength: payloadOffset - this.frameOffset,
+      payload,
+      messageSeq,
+      closeCode,
+      closeReason,
+    };
+  }
+
+  private controlFrame(payload: Uint8Array, payloadOffset: number): void {
+    if (this.opcode !== Opcode.Close) {
+      this.events.push(this.frameEvent(payload, payloadOffset, undefined, undefined, undefined));
+      return;
+    }
+    this.closeSeen = true;
+    if (payload.length < 2) {
+      // RFC 6455 §5.5.1: an empty body is allowed (1-byte bodies failed in getInfo()).
+      this.events.push(this.frameEvent(payload, payloadOffset, undefined, undefined, undefined));
+      return;
+    }
+    const code = (payload[0] << 8) | payload[1];
+    const reasonBytes = payload.subarray(2);
+    const reason = textDecoder.decode(reasonBytes);
+    this.events.push(this.frameEvent(payload, payloadOffset, undefined, code, reason));
+    if (!isValidCloseCodeOnWire(code)) {
+      this.fatalAt('WS_ERR_INVALID_CLOSE_CODE', payloadOffset, `close code ${code} may not be sent on the wire`);
+      return;
+    }
+    const bad = findInvalidUtf8(reasonBytes);
+    if (bad !== -1) {
+      this.fatalAt('WS_ERR_INVALID_CLOSE_REASON_UTF8', payloadOffset + 2 + bad, `close reason is not valid UTF-8 at byte ${bad} of the reason`);
+    }
+  }
+
+  private dataFrame(payload: Uint8Array, payloadOffset: number): void {
+    const opcode = this.opcode;
+    if (opcode !== Opcode.Continuation) {
+      this.msgOpcode = opcode;
+      this.msgOffset = this.frameOffset;
+      this.msgSeq = this.nextSeq++;
+      this.msgFrames = 0;
+      this.msgWireLength = 0;
+      this.msgCompressed = this.rsv1 && this.inflater !== null;
+    }
+    this.msgFrames++;
+    this.msgWireLength += payload.length;
+    this.events.push(this.frameEvent(payload, payloadOffset, this.msgSeq, undefined, undefined));
+
+    if (this.msgCompressed) {
+      // The DEFLATE stream runs across fragments and is inflated once the
+      // message is complete (RFC 7692 §6.2).
+      this.msgFragments.push(payload);
+      if (this.fin) this.finishCompressed();
+      return;
+    }
+
+    if (this.fin && this.msgFrames === 1) {
+      this.finishSingle(payload, payloadOffset);
+      return;
+    }
+
+    if (this.msgOpcode === Opcode.Text) {
+      // RFC 6455 §5.6/§8.1: fail fast, at the fragment where the text breaks.
+      const bad = this.utf8.write(payload);
+      if (bad !== -1) {
+        this.fatalAt('WS_ERR_INVALID_UTF8', payloadOffset + bad, `invalid UTF-8 at byte ${bad} of fragment ${this.msgFrames} of the text message`);
+        return;
+      }
+      if (this.fin && !this.utf8.complete) {
+        this.fatalAt('WS_ERR_INVALID_UTF8', payloadOffset + payload.length, 'the text message ends inside a UTF-8 sequence');
+        return;
+      }
+    }
+    this.msgFragments.push(payload);
+    if (this.fin) this.finishFragmented();
+  }
+
+  /** The common case: an uncompressed message in one frame. */
+  private finishSingle(payload: Uint8Array, payloadOffset: number): void {
+    let text: string | undefined;
+    if (this.msgOpcode === Opcode.Text) {
+      if (!isUtf8(payload)) {
+        const bad = findInvalidUtf8(payload);
+        if (bad === payload.length) this.fatalAt('WS_ERR_INVALID_UTF8', payloadOffset + bad, 'the text message ends inside a UTF-8 sequence');
+        else this.fatalAt('WS_ERR_INVALID_UTF8', payloadOffset + bad, `invalid UTF-8 at byte ${bad} of the text message`);
+        return;
+      }
+      text = textDecoder.decode(payload);
+    }
+    this.emitMessage(payload, false, undefined, text);
+  }
+
+  private finishFragmented(): void {
+    const data = concat(this.msgFragments, this.msgWireLength);
+    this.emitMessage(data, false, undefined, this.msgOpcode === Opcode.Text ? textDecoder.decode(data) : undefined);
+  }
+
+  private finishCompressed(): void {
+    const result = (this.inflater as MessageInflater).inflate(this.msgFragments, this.maxPayload);
+    if (!result.ok) {
+      if (result.reason === 'too-large') this.fatal('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `compressed message: ${result.detail}`);
+      else this.fatal('WS_ERR_INFLATE_FAILED', `compressed message (offset ${this.msgOffset}) does not inflate: ${result.detail}`);
+      return;
+    }
+    const data = result.data;
+    let text: string | undefined;
+    if (this.msgOpcode === Opcode.Text) {
+      // Inflated bytes have no stream offset: report at the final frame and
+      // say where in the message the text broke.
+      const bad = findInvalidUtf8(data);
+      if (bad !== -1) {
+        this.fatal('WS_ERR_INVALID_UTF8', bad === data.length ? 'the inflated text message ends inside a UTF-8 sequence' : `invalid UTF-8 at byte ${bad} of the inflated text message`);
+        return;
+      }
+      text = textDecoder.decode(data);
+    }
+    this.emitMessage(data, true, this.msgWireLength, text);
+  }
+
+  private emitMessage(data: Uint8Array, compressed: boolean, compressedLength: number | undefined, text: string | undefined): void {
+    this.events.push({
+      type: 'message',
+      direction: this.direction,
+      offset: this.msgOffset,
+      seq: this.msgSeq,
+      opcode: this.msgOpcode,
+      frames: this.msgFrames,
+      length: data.length,
+      compressed,
+      compressedLength,
+      data,
+      text,
+    });
+    this.msgOpcode = 0;
+    this.msgFrames = 0;
+    this.msgWireLength = 0;
+    if (this.msgFragments.length > 0) this.msgFragments = [];
+    this.utf8.reset();
+  }
+
+  // -------------------------------------------------------------------------
+  // Violations
+  // -------------------------------------------------------------------------
+
+  private violation(code: ViolationCode, offset: number, frameOffset: number, message: string): void {
+    const info = VIOLATIONS[code];
+    this.events.push({
+      type: 'violation',
+      direction: this.direction,
+      offset,
+      frameOffset,
+      code,
+      closeCode: info.closeCode,
+      rule: info.rule,
+      message,
+      fatal: info.fatal,
+    });
+    if (info.fatal) this.halt();
+  }
+
+  /** A fatal violation at the current frame; always returns false to stop the loop. */
+  private fatal(code: ViolationCode, message: string): boolean {
+    this.violation(code, this.frameOffset, this.frameOffset, message);
+    return false;
+  }
+
+  private fatalAt(code: ViolationCode, offset: number, message: string): void {
+    this.violation(code, offset, this.frameOffset, message);
+  }
+
+  private nonMinimal(length: number, encoding: 16 | 64): void {
+    const minimal = length < MIN_LENGTH_16 ? '7-bit' : '16-bit';
+    this.violation('WS_ERR_NON_MINIMAL_LENGTH', this.frameOffset, this.frameOffset, `length ${length} is sent in the ${encoding}-bit encoding; the ${minimal} encoding is the minimal one`);
+  }
+
+  /** A real endpoint stops reading here; so do we, and let go of buffered bytes. */
+  private halt(): void {
+    this._halted = true;
+    this.chunks = [];
+    this.head = 0;
+    this.pos = 0;
+    this.buffered = 0;
+    this.msgFragments = [];
+  }
+
+  // -------------------------------------------------------------------------
+  // Consuming bytes across chunk boundaries
+  // -------------------------------------------------------------------------
+
+  /**
+   * Consumes n ≤ 14 header bytes and leaves them at src[srcPos..]: a view of
+   * the current chunk when they lie inside it, else a copy in `scratch`.
+   * The caller has checked `buffered >= n`.
+   */
+  private take(n: number): void {
+    const chunk = this.chunks[this.head];
+    const pos = this.pos;
+    if (chunk.length - pos >= n) {
+      this.src = chunk;
+      this.srcPos = pos;
+      this.advance(chunk, pos + n, n);
+      return;
+    }
+    this.copyOut(this.scratch, n);
+    this.src = this.scratch;
+    this.srcPos = 0;
+  }
+
+  /**
+   * Consumes an n-byte payload: a view of the chunk when it lies inside one
+   * and needs no unmasking, otherwise a fresh copy (pushed chunks are never
+   * modified, so unmasking always writes into a new buffer).
+   */
+  private takePayload(n: number): Uint8Array {
+    const chunk = this.chunks[this.head];
+    const pos = this.pos;
+    const key = this.maskKey;
+    if (chunk.length - pos >= n) {
+      let out: Uint8Array;
+      if (key === null) {
+        out = chunk.subarray(pos, pos + n);
+      } else {
+        out = new Uint8Array(n);
+        applyMask(out, chunk, pos, n, key);
+      }
+      this.advance(chunk, pos + n, n);
+      return out;
+    }
+    const out = new Uint8Array(n);
+    this.copyOut(out, n);
+    if (key !== null) applyMask(out, out, 0, n, key);
+    return out;
+  }
+
+  /** Copies the next n bytes, spread over several chunks, into dst[0..n). */
+  private copyOut(dst: Uint8Array, n: number): void {
+    let at = 0;
+    while (at < n) {
+      const chunk = this.chunks[this.head];
+      const pos = this.pos;
+      const take = Math.min(chunk.length - pos, n - at);
+      dst.set(pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take), at);
+      at += take;
+      this.advance(chunk, pos + take, take);
+    }
+  }
+
+  private advance(chunk: Uint8Array, newPos: number, n: number): void {
+    this.buffered -= n;
+    this.offset += n;
+    if (newPos === chunk.length) {
+      this.head++;
+      this.pos = 0;
+      if (this.head === this.chunks.length) {
+        this.chunks.length = 0;
+        this.head = 0;
+      }
+    } else {
+      this.pos = newPos;
+    }
+  }
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

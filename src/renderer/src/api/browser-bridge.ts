@@ -1,0 +1,75 @@
+/**
+ * The renderer's side of the browser host: the same FramescopeApi as the
+ * Electron preload, spoken over one WebSocket to /bridge. The launch token
+ * rides along from the page URL (the host also set it as a SameSite cookie).
+ */
+import { BRIDGE_PATH, reviveBatch, type BridgeReply } from '../../../shared/bridge-protocol';
+import {
+  COMMAND_NAMES,
+  type CommandHandlers,
+  type CommandName,
+  type EventBatch,
+  type FramescopeApi,
+} from '../../../shared/contract';
+import { fail, type Result } from '../../../shared/result';
+
+export function createBrowserBridge(location: Location): FramescopeApi {
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(token)}`;
+  const listeners = new Set<(batch: EventBatch) => void>();
+  const pending = new Map<number, (result: Result<unknown>) => void>();
+  let nextId = 1;
+  let socket: WebSocket;
+  let ready: Promise<void>;
+
+  const connect = (): void => {
+    socket = new WebSocket(url);
+    ready = new Promise((resolve, reject) => {
+      socket.addEventListener('open', () => resolve(), { once: true });
+      socket.addEventListener('error', () => reject(new Error('cannot reach the Framescope host')), { once: true });
+    });
+    ready.catch(() => undefined);
+    socket.addEventListener('message', (event) => {
+      const reply = JSON.parse(String(event.data)) as BridgeReply;
+      if (reply.type === 'events') {
+        const batch = reviveBatch(reply.batch);
+        for (const listener of listeners) listener(batch);
+      } else {
+        pending.get(reply.id)?.(reply.result);
+        pending.delete(reply.id);
+      }
+    });
+    socket.addEventListener('close', () => {
+      for (const resolve of pending.values()) resolve(fail('the connection to the Framescope host was lost'));
+      pending.clear();
+    });
+  };
+  connect();
+
+  const call = async (command: CommandName, request: unknown): Promise<Result<unknown>> => {
+    try {
+      await ready;
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+    if (socket.readyState !== WebSocket.OPEN) return fail('the connection to the Framescope host is closed');
+    const id = nextId++;
+    return new Promise((resolve) => {
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ id, command, request }));
+    });
+  };
+
+  const commands = Object.fromEntries(
+    COMMAND_NAMES.map((name) => [name, (request: unknown) => call(name, request)]),
+  ) as unknown as CommandHandlers;
+
+  return {
+    ...commands,
+    host: 'browser',
+    onEvents(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

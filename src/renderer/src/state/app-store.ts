@@ -1,0 +1,75 @@
+/**
+ * The renderer's state: what main told it in event batches, plus what the
+ * person selected. One external store read through useSyncExternalStore; a
+ * batch bumps the version once, however many rows it carried.
+ */
+import { useSyncExternalStore } from 'react';
+import type { CaptureStats, EventBatch, FramescopeApi } from '../../../shared/contract';
+import type { ConnectionInfo, LogLine, ServerInfo } from '../../../shared/records';
+import { FrameRows } from './frame-rows';
+
+const MAX_LOG_LINES = 2000;
+
+export class AppStore {
+  readonly rows = new FrameRows();
+  servers = new Map<string, ServerInfo>();
+  connections = new Map<string, ConnectionInfo>();
+  logs: LogLine[] = [];
+  capture: CaptureStats = { frames: 0, evicted: 0, bytes: 0, budgetBytes: 0 };
+  selectedConnectionId: string | null = null;
+  version = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly api: FramescopeApi) {}
+
+  start(): () => void {
+    const unsubscribe = this.api.onEvents((batch) => this.apply(batch));
+    void this.api.getSnapshot({}).then((result) => {
+      if (!result.ok) return;
+      for (const server of result.value.servers) this.servers.set(server.id, server);
+      for (const connection of result.value.connections) this.connections.set(connection.id, connection);
+      this.capture = result.value.capture;
+      this.changed();
+    });
+    return unsubscribe;
+  }
+
+  apply(batch: EventBatch): void {
+    if (batch.frames) this.rows.append(batch.frames);
+    for (const server of batch.servers) this.servers.set(server.id, server);
+    for (const connection of batch.connections) {
+      const isNew = !this.connections.has(connection.id);
+      this.connections.set(connection.id, connection);
+      // Follow the newest client connection the person opened.
+      if (isNew && connection.role === 'client') this.selectedConnectionId = connection.id;
+    }
+    if (batch.logs.length) this.logs = [...this.logs, ...batch.logs].slice(-MAX_LOG_LINES);
+    this.capture = batch.capture;
+    this.changed();
+  }
+
+  select(connectionId: string | null): void {
+    this.selectedConnectionId = connectionId;
+    this.changed();
+  }
+
+  clearRows(): void {
+    this.rows.clear();
+    this.changed();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private changed(): void {
+    this.version++;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** Re-render when the store changes; returns the version for memo keys. */
+export function useStoreVersion(store: AppStore): number {
+  return useSyncExternalStore(store.subscribe, () => store.version);
+}
