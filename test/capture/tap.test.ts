@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
@@ -92,7 +92,8 @@ function messages(frames: WireFrame[]): string[] {
     if (!f.fin) continue;
     const data = Buffer.concat(parts);
     // RFC 7692 §7.2.2: append 00 00 ff ff before inflating.
-    out.push((compressed ? inflateRawSync(Buffer.concat([data, Buffer.from([0, 0, 0xff, 0xff])])) : data).toString());
+    const inflate = (d: Buffer) => inflateRawSync(Buffer.concat([d, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    out.push((compressed ? inflate(data) : data).toString());
     parts = [];
   }
   return out;
@@ -359,11 +360,14 @@ describe('tap on real ws connections', () => {
     const viaData: Buffer[] = [];
     const rec = recorder();
     let headLength = -1;
+    let serverSocketClosed!: Promise<unknown>;
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       headLength = head.length;
+      serverSocketClosed = once(socket, 'close');
       tapServerUpgrade(req, socket, head, rec.sink);
-      wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', () => ws.close()));
+      // Registered before ws's own listener, so it copies bytes before ws unmasks them in place.
       socket.on('data', (d: Buffer) => viaData.push(Buffer.from(d)));
+      wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', () => ws.close()));
     });
     const port = await listen(server);
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())), () => wss.close());
@@ -371,6 +375,7 @@ describe('tap on real ws connections', () => {
     const frame = Buffer.concat([Buffer.from([0x82, 0x80 | 3]), mask, Buffer.from([1 ^ 9, 2 ^ 9, 3 ^ 9])]);
     const sock = net.connect(port, '127.0.0.1');
     sock.on('error', () => {});
+    sock.on('data', () => sock.destroy()); // the 101 or the server's close: enough
     await once(sock, 'connect');
     sock.write(
       `GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n` +
@@ -378,6 +383,7 @@ describe('tap on real ws connections', () => {
       'latin1',
     );
     await once(sock, 'close');
+    await serverSocketClosed;
     expect(headLength).toBe(frame.length);
     // The 'data' listener gets the unshifted head, so head + 'data' would count the frame twice...
     expect(hex(Buffer.concat(viaData))).toBe(hex(frame));
@@ -390,14 +396,17 @@ describe('tap on real ws connections', () => {
     const wss = new WebSocketServer({ noServer: true });
     const rec = recorder();
     const received: string[] = [];
+    let resolveClosed!: () => void;
+    const serverSocketClosed = new Promise<void>((r) => (resolveClosed = r));
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       // An asynchronous step (say, authentication) before tapping: the next frame lands in the buffer meanwhile.
       setTimeout(() => {
+        socket.on('close', () => resolveClosed());
         tapServerUpgrade(req, socket, head, rec.sink);
         wss.handleUpgrade(req, socket, head, (ws) =>
           ws.on('message', (d) => {
             received.push(d.toString());
-            if (received.length === 2) ws.close();
+            if (received.length === 2) ws.terminate();
           }),
         );
       }, 80);
@@ -414,7 +423,7 @@ describe('tap on real ws connections', () => {
     sock.write(Buffer.concat([Buffer.from(request, 'latin1'), masked('one')]));
     await new Promise((r) => setTimeout(r, 20));
     sock.write(masked('two'));
-    await once(sock, 'close');
+    await serverSocketClosed;
     expect(received).toEqual(['one', 'two']);
     expect(hex(rec.all('in'))).toBe(hex(Buffer.concat([Buffer.from(request, 'latin1'), masked('one'), masked('two')])));
     expect(rec.chunks.some((c) => c.info?.preBuffered)).toBe(true);

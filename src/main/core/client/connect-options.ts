@@ -73,7 +73,7 @@ export interface ConnectOptions {
   reconnect: ReconnectSettings;
 }
 
-export const DEFAULT_CONNECT_OPTIONS: Readonly<Omit<ConnectOptions, 'url'>> = Object.freeze({
+const DEFAULTS: Omit<ConnectOptions, 'url'> = {
   query: [],
   headers: [],
   subprotocols: [],
@@ -86,7 +86,8 @@ export const DEFAULT_CONNECT_OPTIONS: Readonly<Omit<ConnectOptions, 'url'>> = Ob
   proxy: 'env',
   autoPong: true,
   reconnect: { enabled: false, maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 30_000 },
-});
+};
+export const DEFAULT_CONNECT_OPTIONS: Readonly<Omit<ConnectOptions, 'url'>> = Object.freeze(DEFAULTS);
 
 export interface FieldError {
   /** Dotted path: "url", "headers[2]", "tls.keyFile", "reconnect.maxDelayMs". */

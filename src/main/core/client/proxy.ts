@@ -373,7 +373,7 @@ export function connectThroughProxy(proxyUrl: string, targetHost: string, target
 
     let connected = false;
     let settled = false;
-    let head = Buffer.alloc(0);
+    let head: Buffer = Buffer.alloc(0);
 
     const cleanup = () => {
       clearTimeout(timer);

@@ -45,7 +45,7 @@ export const KNOWN_VARIABLES = ['counter', 'timestamp', 'iso', 'random', 'random
 
 const NO_ARG_NAMES = new Set(['counter', 'timestamp', 'iso', 'random', 'uuid']);
 
-function parseVariable(inner: string): { ok: true; variable: TemplateVariable } | { ok: false; reason: string } {
+function parseVariable(inner: string): { ok: true; variable: TemplateVariable } | { ok: false; reason: string; hint?: string } {
   const [name, ...args] = inner.split(':');
   if (NO_ARG_NAMES.has(name)) {
     if (args.length > 0) return { ok: false, reason: `'${name}' takes no arguments` };
@@ -65,8 +65,8 @@ function parseVariable(inner: string): { ok: true; variable: TemplateVariable } 
   }
   const known = KNOWN_VARIABLES.map((k) => k.split(':')[0]);
   const near = known.find((k) => k.toLowerCase() === name.toLowerCase());
-  const hint = near !== undefined ? `; did you mean '${near}'?` : `; known variables: ${KNOWN_VARIABLES.join(', ')}`;
-  return { ok: false, reason: `unknown variable '${name}'${hint}` };
+  const hint = near !== undefined ? `did you mean '${near}'?` : `known variables: ${KNOWN_VARIABLES.join(', ')}`;
+  return { ok: false, reason: `unknown variable '${name}'`, hint };
 }
 
 export function compileTemplate(source: string): TemplateResult<CompiledTemplate> {
@@ -98,7 +98,8 @@ export function compileTemplate(source: string): TemplateResult<CompiledTemplate
     const inner = source.slice(open + 2, close).trim();
     const parsed = parseVariable(inner);
     if (!parsed.ok) {
-      return { ok: false, error: `${parsed.reason} at ${describePosition(source, position)}`, position };
+      const hint = parsed.hint !== undefined ? `; ${parsed.hint}` : '';
+      return { ok: false, error: `${parsed.reason} at ${describePosition(source, position)}${hint}`, position };
     }
     if (text !== '') parts.push({ kind: 'text', text });
     text = '';

@@ -131,6 +131,8 @@ const GET_DATA = 4;
 const EMPTY: Uint8Array = new Uint8Array(0);
 const NO_EVENTS: DecodeEvent[] = [];
 const TWO_POW_32 = 2 ** 32;
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX_ALLOC = 4 * 1024;
 /** RFC 6455 §5.2: the smallest lengths that need the 16- and 64-bit encodings. */
 const MIN_LENGTH_16 = 126;
 const MIN_LENGTH_64 = 0x1_0000;
@@ -158,6 +160,8 @@ export class FrameDecoder {
   private src: Uint8Array = EMPTY;
   private srcPos = 0;
   private readonly scratch = new Uint8Array(MAX_HEADER_LENGTH);
+  private slab: ArrayBuffer | null = null;
+  private slabPos = 0;
 
   private state = GET_INFO;
   private events: DecodeEvent[] = NO_EVENTS;
@@ -222,7 +226,9 @@ export class FrameDecoder {
   push(chunk: Uint8Array): DecodeEvent[] {
     if (this.ended) throw new Error('FrameDecoder.push() after end()');
     if (this._halted || chunk.length === 0) return [];
-    this.chunks.push(chunk);
+    // Keep every chunk a plain Uint8Array: element access stays monomorphic
+    // and payload views do not go through Buffer's species constructor.
+    this.chunks.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.buffered += chunk.length;
     const events: DecodeEvent[] = [];
     this.events = events;
@@ -398,7 +404,14 @@ export class FrameDecoder {
   private getMask(): boolean {
     if (this.buffered < 4) return false;
     this.take(4);
-    this.maskKey = this.src.slice(this.srcPos, this.srcPos + 4);
+    const s = this.src;
+    const p = this.srcPos;
+    const key = new Uint8Array(4);
+    key[0] = s[p];
+    key[1] = s[p + 1];
+    key[2] = s[p + 2];
+    key[3] = s[p + 3];
+    this.maskKey = key;
     this.state = GET_DATA;
     return true;
   }
@@ -655,15 +668,32 @@ export class FrameDecoder {
       if (key === null) {
         out = chunk.subarray(pos, pos + n);
       } else {
-        out = new Uint8Array(n);
+        out = this.alloc(n);
         applyMask(out, chunk, pos, n, key);
       }
       this.advance(chunk, pos + n, n);
       return out;
     }
-    const out = new Uint8Array(n);
+    const out = this.alloc(n);
     this.copyOut(out, n);
     if (key !== null) applyMask(out, out, 0, n, key);
+    return out;
+  }
+
+  /**
+   * Memory for a payload copy. Small ones are carved from a shared slab (as
+   * Node's Buffer pool does): a separate ArrayBuffer per small frame costs
+   * more than decoding the frame.
+   */
+  private alloc(n: number): Uint8Array {
+    if (n > SLAB_MAX_ALLOC) return new Uint8Array(n);
+    if (this.slab === null || this.slabPos + n > SLAB_SIZE) {
+      this.slab = new ArrayBuffer(SLAB_SIZE);
+      this.slabPos = 0;
+    }
+    const out = new Uint8Array(this.slab, this.slabPos, n);
+    // Keep every copy 8-byte aligned so applyMask() can work in 32-bit words.
+    this.slabPos = (this.slabPos + n + 7) & ~7;
     return out;
   }
 
