@@ -41,7 +41,7 @@ test('desktop app: echo server, connect, send, two frames', async () => {
     await expect(page.getByTestId('frame-row')).toHaveCount(2);
     // The window is isolated: no Node in the page, only the narrow bridge.
     expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-    expect(await page.evaluate(() => Object.keys((window as unknown as { framescope: object }).framescope).sort())).toContain('sendText');
+    expect(await page.evaluate(() => Object.keys((globalThis as unknown as { framescope: object }).framescope).sort())).toContain('sendText');
   } finally {
     await app.close();
   }

@@ -558,3 +558,57 @@ describe('tap against python websockets', () => {
     expect(outbound.frames.every((f) => f.masked)).toBe(true);
   });
 });
+
+// ---------------------------------------------------------------------------
+
+describe('ByteStreamSplitter', () => {
+  const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n`;
+  const frames = Buffer.from([0x81, 0x02, 0x68, 0x69, 0x89, 0x00]); // text "hi", ping
+
+  it('finds the same head and frame bytes whatever the chunk boundaries', () => {
+    const wire = Buffer.concat([Buffer.from(head, 'latin1'), frames]);
+    for (const size of [1, 2, 7, head.length - 1, head.length, head.length + 1, wire.length]) {
+      const splitter = new ByteStreamSplitter('response');
+      const events = [];
+      for (let i = 0; i < wire.length; i += size) events.push(...splitter.push(wire.subarray(i, i + size)));
+      expect(events[0]).toMatchObject({ type: 'response-head', offset: 0 });
+      expect(events[0].bytes.length).toBe(head.length);
+      const frameEvents = events.filter((e) => e.type === 'frames');
+      expect(hex(Buffer.concat(frameEvents.map((e) => e.bytes)))).toBe(hex(frames));
+      // Offsets are contiguous positions in the direction's stream.
+      let expected = head.length;
+      for (const e of frameEvents) {
+        expect(e.offset).toBe(expected);
+        if (e.type === 'frames') expect(e.frameOffset).toBe(expected - head.length);
+        expected += e.bytes.length;
+      }
+      expect(splitter.framesStart).toBe(head.length);
+      expect(splitter.offset).toBe(wire.length);
+    }
+  });
+
+  it('skips an interim 100 Continue and waits for the final head (RFC 9110 §15.2)', () => {
+    const splitter = new ByteStreamSplitter('response');
+    const events = splitter.push(Buffer.from(`HTTP/1.1 100 Continue\r\n\r\n${head}\x81\x00`, 'latin1'));
+    expect(events.map((e) => e.type)).toEqual(['response-head', 'response-head', 'frames']);
+  });
+
+  it('reports what follows a refusal as body, and bytes after an unreadable head as unparsed', () => {
+    const refused = new ByteStreamSplitter('response');
+    expect(refused.push(Buffer.from('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy')).map((e) => e.type)).toEqual([
+      'response-head',
+      'body',
+    ]);
+    const garbage = new ByteStreamSplitter('request');
+    const events = garbage.push(Buffer.from('\x16\x03\x01\x02\x00\r\n\r\n', 'latin1')); // a TLS ClientHello on a ws:// port
+    expect(events).toMatchObject([{ type: 'unparsed', offset: 0 }]);
+    expect(garbage.push(Buffer.from('more'))).toMatchObject([{ type: 'unparsed', offset: 9 }]);
+  });
+
+  it("a connection splitter turns the client's bytes after a refused upgrade into body", () => {
+    const split = new ConnectionSplitter('client');
+    split.push('out', Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\n'));
+    split.push('in', Buffer.from('HTTP/1.1 403 Forbidden\r\n\r\n'));
+    expect(split.push('out', Buffer.from([0x81, 0x80, 1, 2, 3, 4]))).toMatchObject([{ direction: 'out', type: 'body' }]);
+  });
+});

@@ -80,9 +80,11 @@ describe('periodic app', () => {
     const app = createPeriodicApp(fakeContext([a]).context, { intervalMs: 100, template: 'x', aliveTimeoutMs: 150 });
     app.onOpen!(a);
     vi.advanceTimersByTime(100);
-    a.lastMessageAt = Date.now();
+    a.lastMessageAt = Date.now(); // the server saw a message at 100 ms
     vi.advanceTimersByTime(200);
-    expect(a.texts()).toHaveLength(3);
+    // 200 ms: 100 ms since that message → push; 300 ms: 200 ms ≥ 150 → paused.
+    // Without it, the push at 200 ms would not have happened (200 ms since open).
+    expect(a.texts()).toHaveLength(2);
   });
 
   it('stops the timer when the connection closes and on dispose', () => {

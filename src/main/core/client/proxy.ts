@@ -310,8 +310,8 @@ function describeNetError(err: unknown): string {
 /**
  * Opens a TCP (or TLS, for an https:// proxy) connection to the proxy, asks it to
  * CONNECT to targetHost:targetPort and resolves with the socket once the proxy answers
- * 2xx (RFC 9110 §9.3.6: any 2xx means the tunnel is open). The socket is paused and
- * carries no listeners of ours; hand it to `ws` via `createConnection` (wrapped in
+ * 2xx (RFC 9110 §9.3.6: any 2xx means the tunnel is open). The socket carries no
+ * listeners of ours and holds any early bytes in its buffer; hand it to `ws` via `createConnection` (wrapped in
  * tls.connect({ socket, servername }) for wss://).
  *
  * Rejects with a ProxyConnectError whose message says what happened:
@@ -378,7 +378,7 @@ export function connectThroughProxy(proxyUrl: string, targetHost: string, target
     const cleanup = () => {
       clearTimeout(timer);
       socket.removeListener(isTls ? 'secureConnect' : 'connect', onConnect);
-      socket.removeListener('data', onData);
+      socket.removeListener('readable', onReadable);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
       options.signal?.removeEventListener('abort', onAbort);
@@ -409,9 +409,17 @@ export function connectThroughProxy(proxyUrl: string, targetHost: string, target
       );
     };
     const onAbort = () => fail(new ProxyConnectError('PROXY_ABORTED', `CONNECT through ${display} was cancelled`, { proxy: display }));
-    const onData = (chunk: Buffer) => {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
+    // 'readable' + read() rather than 'data': once the listener is removed the stream is
+    // neither flowing nor explicitly paused, so bytes stay buffered until the next owner
+    // (ws's HTTP client) attaches its own listener. A 'data' listener would leave the
+    // socket flowing (bytes lost) or explicitly paused (the next owner never resumes it).
+    const onReadable = () => {
+      let chunk: Buffer | null;
+      let end = -1;
+      while (end < 0 && (chunk = socket.read() as Buffer | null) !== null) {
+        head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+        end = head.indexOf('\r\n\r\n');
+      }
       if (end < 0) {
         if (head.length > MAX_RESPONSE_HEAD) {
           fail(new ProxyConnectError('PROXY_BAD_RESPONSE', `proxy ${display} sent more than ${MAX_RESPONSE_HEAD} bytes without ending its response head`, { proxy: display }));
@@ -437,7 +445,6 @@ export function connectThroughProxy(proxyUrl: string, targetHost: string, target
         settled = true;
         cleanup();
         // A proxy should not send tunnel bytes before we do, but if it did they belong to the target.
-        socket.pause();
         if (rest.length > 0) socket.unshift(rest);
         resolve(socket);
         return;
@@ -468,7 +475,7 @@ export function connectThroughProxy(proxyUrl: string, targetHost: string, target
     }, options.timeoutMs);
 
     socket.once(isTls ? 'secureConnect' : 'connect', onConnect);
-    socket.on('data', onData);
+    socket.on('readable', onReadable);
     socket.on('error', onError);
     socket.on('close', onClose);
     if (options.signal !== undefined) {
