@@ -3,8 +3,8 @@
  * batches as Electron IPC, as JSON over one WebSocket. Typed arrays in packed
  * frame batches travel as plain number arrays and are rebuilt on arrival.
  */
-import type { CommandName, CommandRequest, EventBatch } from './contract';
-import { COMMAND_NAMES } from './contract';
+import type { CommandName, CommandRequest, EventBatch } from './contract/index';
+import { COMMAND_NAMES } from './contract/index';
 import type { Result } from './result';
 import type { PackedFrames } from './records';
 

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
+import https from 'node:https';
+import tls from 'node:tls';
 import { once } from 'node:events';
+import selfsigned from 'selfsigned';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
   connectThroughProxy,
@@ -238,6 +241,49 @@ describe('connectThroughProxy', () => {
     await expect.poll(() => p.seen.length).toBe(2);
     expect(p.seen[1].requestLine).toBe('CONNECT [::1]:443 HTTP/1.1');
     expect(p.seen[1].headers['proxy-authorization']).toBeUndefined();
+  });
+
+  it('keeps bytes the proxy sends right after its 200 for the next owner of the socket', async () => {
+    const server = net.createServer((c) => {
+      c.once('data', () => c.write('HTTP/1.1 200 Connection Established\r\nVia: test\r\n\r\nEARLY'));
+      c.on('error', () => undefined);
+    });
+    servers.push(server);
+    const port = await listen(server);
+    const socket = await connectThroughProxy(`http://127.0.0.1:${port}`, 'e.com', 80, { timeoutMs: 2000 });
+    await new Promise((r) => setTimeout(r, 30)); // the next owner attaches later
+    const got = await new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(got).toBe('EARLY');
+    socket.destroy();
+  });
+
+  it('carries wss:// through the tunnel (TLS to the target inside CONNECT)', async () => {
+    const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    });
+    const httpsServer = https.createServer({ key: pems.private, cert: pems.cert });
+    const secure = new WebSocketServer({ server: httpsServer });
+    secure.on('connection', (ws) => ws.send('secure hello'));
+    httpsServer.listen(0, '127.0.0.1');
+    await once(httpsServer, 'listening');
+    const securePort = (httpsServer.address() as net.AddressInfo).port;
+    try {
+      const p = await proxy('tunnel');
+      const raw = await connectThroughProxy(`http://127.0.0.1:${p.port}`, 'localhost', securePort, { timeoutMs: 2000 });
+      expect(p.seen[0].requestLine).toBe(`CONNECT localhost:${securePort} HTTP/1.1`);
+      const ws = new WebSocket(`wss://localhost:${securePort}/`, {
+        createConnection: () => tls.connect({ socket: raw, servername: 'localhost', ca: pems.cert }),
+      });
+      const [msg] = await once(ws, 'message');
+      expect(String(msg)).toBe('secure hello');
+      ws.close();
+      await once(ws, 'close');
+    } finally {
+      for (const c of secure.clients) c.terminate();
+      await new Promise((r) => httpsServer.close(r));
+    }
   });
 
   it('reports a 407 with status, reason and the Proxy-Authenticate challenge', async () => {

@@ -578,7 +578,10 @@ function certificatesFrom(buf: Buffer, label: string, path: string): { ok: true;
 
 function describeKeyError(e: unknown, hasPassphrase: boolean): string {
   const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ERR_MISSING_PASSPHRASE') return 'the key is encrypted; enter its passphrase';
+  // OpenSSL 3 reports a missing passphrase as "interrupted or cancelled" (the prompt callback gave up).
+  if (err.code === 'ERR_MISSING_PASSPHRASE' || /interrupted or cancelled/i.test(err.message ?? '')) {
+    return hasPassphrase ? 'the passphrase is wrong' : 'the key is encrypted; enter its passphrase';
+  }
   if (/bad decrypt|wrong password|decrypt/i.test(err.message ?? '')) {
     return hasPassphrase ? 'the passphrase is wrong' : 'the key is encrypted; enter its passphrase';
   }
@@ -644,6 +647,10 @@ export async function loadTlsMaterial(settings: TlsSettings, read: ReadFile = re
     const kf = await load('key file', settings.keyFile);
     if (!kf.ok) return kf;
     let key: KeyObject;
+    // PKCS#8 "ENCRYPTED PRIVATE KEY" (RFC 5958 §3) or legacy OpenSSL "Proc-Type: 4,ENCRYPTED".
+    if (settings.passphrase === undefined && /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(kf.buf.toString('latin1'))) {
+      return { ok: false, error: `key file ${settings.keyFile}: the key is encrypted; enter its passphrase` };
+    }
     try {
       key = readPrivateKey(kf.buf, settings.passphrase);
     } catch (e) {

@@ -6,8 +6,9 @@
  *
  * Scheduling is fixed-rate from the start time (slot n is due at start + n·interval), so
  * a slow event loop does not make the rate drift. When a send takes longer than an
- * interval (an async send waiting on back-pressure), the missed slots are skipped and
- * counted rather than fired in a burst.
+ * interval (an async send waiting on back-pressure), the slots it overran are not fired
+ * in a burst: all but the latest are skipped (and counted), the latest goes out once,
+ * late, and the schedule continues on its grid.
  */
 import { renderTemplate, type CompiledTemplate, type TemplateEnvironment, type TemplateState } from './template';
 
@@ -168,7 +169,8 @@ export class PeriodicSender {
     const now = this.timers.now();
     let due = this.startedAt + this.slot * interval;
     if (due < now) {
-      // Slots that passed while a send was in flight are skipped, not replayed in a burst.
+      // Slots that passed while a send was in flight are skipped, not replayed in a burst;
+      // the most recent one is still sent, now.
       const behind = Math.floor((now - due) / interval);
       if (behind > 0) {
         this.slot += behind;

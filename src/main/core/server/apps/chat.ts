@@ -4,7 +4,7 @@
  * `scope: 'path'` a prefix or filter route becomes one room per request path, the way NaviServer
  * lets several URLs be "multiple chats with different subscriber lists".
  */
-import type { AppFactory, RouteApp } from '../app';
+import type { AppContext, RouteApp } from '../app';
 import { OptionsReader, type OptionsResult } from './options';
 
 export interface ChatOptions {
@@ -20,7 +20,7 @@ export function validateChatOptions(input: unknown, path = 'options'): OptionsRe
 
 const utf8 = new TextDecoder('utf-8');
 
-export const createChatApp: AppFactory<ChatOptions> = (context, options): RouteApp => {
+export function createChatApp(context: AppContext, options: ChatOptions): RouteApp {
   const scope = options?.scope ?? 'route';
   return {
     onMessage(conn, data, isBinary) {
@@ -33,4 +33,4 @@ export const createChatApp: AppFactory<ChatOptions> = (context, options): RouteA
       }
     },
   };
-};
+}

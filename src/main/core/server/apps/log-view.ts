@@ -22,7 +22,7 @@
  * Lines are read once per route (one tail shared by all clients) and sent to the subscribers of
  * that file; lines appended while nobody is subscribed are not kept (no backlog).
  */
-import type { AppConnection, AppFactory, RouteApp } from '../app';
+import type { AppConnection, AppContext, RouteApp } from '../app';
 import { type PubSubSnapshot, SubscriptionRegistry } from '../pubsub';
 import { parseTopicFilter } from '../topic-filter';
 import { DEFAULT_MAX_LINE_BYTES, type FileTailer, type TailEvent, type TailFileState, tailFiles } from '../../tail/file-tail';
@@ -78,7 +78,7 @@ export interface LogViewApp extends RouteApp {
 
 type Resolved = { ok: true; indexes: number[] } | { ok: false; error: string };
 
-export const createLogViewApp: AppFactory<LogViewOptions> = (context, options): LogViewApp => {
+export function createLogViewApp(context: AppContext, options: LogViewOptions): LogViewApp {
   const files = [...options.files];
   const indexOf = new Map(files.map((f, i) => [f, i]));
   const registry = new SubscriptionRegistry<AppConnection>();
@@ -207,4 +207,4 @@ export const createLogViewApp: AppFactory<LogViewOptions> = (context, options): 
       tailer = undefined;
     },
   };
-};
+}

@@ -14,7 +14,7 @@
  * counter continues where it stopped (so a gap in timestamps, not in counters, shows the
  * pause). Opening the connection counts as activity. Pauses and resumptions go to the server log.
  */
-import type { AppConnection, AppFactory, RouteApp } from '../app';
+import type { AppConnection, AppContext, RouteApp } from '../app';
 import { OptionsReader, type OptionsResult } from './options';
 
 export const TEMPLATE_VARIABLES = ['counter', 'timestamp', 'iso', 'connection'] as const;
@@ -85,7 +85,7 @@ export interface PeriodicApp extends RouteApp {
   pausedConnections(): string[];
 }
 
-export const createPeriodicApp: AppFactory<PeriodicOptions> = (context, options): PeriodicApp => {
+export function createPeriodicApp(context: AppContext, options: PeriodicOptions): PeriodicApp {
   const compiled = compileTemplate(options.template);
   if (!compiled.ok) throw new Error(`periodic: ${compiled.error}`); // validated before; a bug if reached
   const parts = compiled.parts;
@@ -152,4 +152,4 @@ export const createPeriodicApp: AppFactory<PeriodicOptions> = (context, options)
       for (const id of [...states.keys()]) stop(id);
     },
   };
-};
+}

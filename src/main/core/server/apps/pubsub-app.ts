@@ -16,7 +16,7 @@
  * A bad control message gets {"error":"…","op":…} and the connection stays open: a test console
  * must let a person see their mistake and try again.
  */
-import type { AppConnection, AppContext, AppFactory, RouteApp } from '../app';
+import type { AppConnection, AppContext, RouteApp } from '../app';
 import {
   type PubSubSnapshot,
   type PublishOptions,
@@ -60,7 +60,7 @@ export function sendSafely(context: AppContext, conn: AppConnection, data: strin
   }
 }
 
-export const createPubSubApp: AppFactory<PubSubOptions> = (context, options): PubSubApp => {
+export function createPubSubApp(context: AppContext, options: PubSubOptions): PubSubApp {
   const acks = options?.acks ?? true;
   const registry = new SubscriptionRegistry<AppConnection>();
 
@@ -117,4 +117,4 @@ export const createPubSubApp: AppFactory<PubSubOptions> = (context, options): Pu
       registry.removeConnection(conn.id);
     },
   };
-};
+}

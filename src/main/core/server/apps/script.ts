@@ -47,7 +47,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AppConnection, AppContext, AppFactory, AppRequest, RouteApp } from '../app';
+import type { AppConnection, AppContext, AppRequest, RouteApp } from '../app';
 import { type PubSubSnapshot, SubscriptionRegistry, formatDelivery } from '../pubsub';
 import { OptionsReader, type OptionsResult } from './options';
 
@@ -151,7 +151,7 @@ const utf8 = new TextDecoder('utf-8');
 /** Handshakes answered more than this long ago without an open connection are forgotten. */
 const PENDING_TTL_MS = 60_000;
 
-export const createScriptApp: AppFactory<ScriptOptions> = (context, options): ScriptApp => {
+export function createScriptApp(context: AppContext, options: ScriptOptions): ScriptApp {
   const file = options.file;
   const fileUrl = pathToFileURL(file).href;
   const name = basename(file);
@@ -522,4 +522,4 @@ export const createScriptApp: AppFactory<ScriptOptions> = (context, options): Sc
       void callLifecycle('onUnload', last?.hooks);
     },
   };
-};
+}

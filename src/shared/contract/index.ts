@@ -4,51 +4,21 @@
  * binding and the browser host's bridge are all typed from these declarations,
  * and the list of command names below is the only thing they iterate over.
  */
-import type { Result } from './result';
-import type {
-  AppName,
-  ConnectionInfo,
-  FrameDetail,
-  LogLine,
-  PackedFrames,
-  ServerInfo,
-} from './records';
+import type { Result } from '../result';
+import type { ConnectionInfo, LogLine, PackedFrames, ServerInfo } from '../records';
+import { CAPTURE_COMMAND_NAMES, type CaptureCommands, type CaptureStats } from './capture';
+import { CLIENT_COMMAND_NAMES, type ClientCommands } from './client';
+import { SERVER_COMMAND_NAMES, type ServerCommands } from './server';
 
-export interface StartServerRequest {
-  /** Defaults to 127.0.0.1; anything wider is the person's explicit choice. */
-  host?: string;
-  /** 0 picks a free port. */
-  port: number;
-  routes: Array<{ path: string; app: AppName }>;
-}
+export type * from './capture';
+export type * from './client';
+export type * from './server';
 
-export interface ConnectRequest {
-  url: string;
-  subprotocols?: string[];
-}
-
-export interface SendTextRequest {
-  connectionId: string;
-  text: string;
-}
-
-export interface CloseRequest {
-  connectionId: string;
-  code?: number;
-  reason?: string;
-}
-
-/** name → [request, response]. */
-export interface Commands {
-  startServer: [StartServerRequest, ServerInfo];
-  stopServer: [{ serverId: string }, ServerInfo];
-  connect: [ConnectRequest, ConnectionInfo];
-  sendText: [SendTextRequest, { bytes: number }];
-  closeConnection: [CloseRequest, ConnectionInfo];
-  getFrame: [{ id: number }, FrameDetail];
-  getSnapshot: [Record<string, never>, Snapshot];
-  clearCapture: [Record<string, never>, { cleared: number }];
-}
+/**
+ * name → [request, response]. Each feature declares its own commands in its
+ * own module (so features can grow side by side); this is their union.
+ */
+export interface Commands extends ServerCommands, ClientCommands, CaptureCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandRequest<K extends CommandName> = Commands[K][0];
@@ -56,36 +26,15 @@ export type CommandResponse<K extends CommandName> = Commands[K][1];
 
 /** Every command, once; bindings iterate this list so none can be forgotten or invented. */
 export const COMMAND_NAMES = [
-  'startServer',
-  'stopServer',
-  'connect',
-  'sendText',
-  'closeConnection',
-  'getFrame',
-  'getSnapshot',
-  'clearCapture',
+  ...SERVER_COMMAND_NAMES,
+  ...CLIENT_COMMAND_NAMES,
+  ...CAPTURE_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time proof that COMMAND_NAMES lists every command.
 type MissingCommands = Exclude<CommandName, (typeof COMMAND_NAMES)[number]>;
 const everyCommandListed: MissingCommands extends never ? true : MissingCommands = true;
 void everyCommandListed;
-
-/** What the renderer needs to draw itself after a (re)load. */
-export interface Snapshot {
-  servers: ServerInfo[];
-  connections: ConnectionInfo[];
-  capture: CaptureStats;
-}
-
-export interface CaptureStats {
-  /** Rows currently held. */
-  frames: number;
-  /** Rows dropped from the front to stay inside the byte budget. */
-  evicted: number;
-  bytes: number;
-  budgetBytes: number;
-}
 
 /**
  * One batch of everything that happened since the previous one. Hosts send at
