@@ -27,11 +27,16 @@ export interface ConnectionInfo {
   error?: string;
   subprotocol?: string;
   extensions?: string;
+  /** Client connections: whether pings are answered automatically. */
+  autoPong?: boolean;
+  /** Client connections with reconnect on: which attempt this is (1 = the first connection). */
+  attempt?: number;
 }
 
 export type AppName = 'echo' | 'chat' | 'pubsub' | 'log-view' | 'periodic' | 'script';
 
 export interface RouteInfo {
+  match?: 'exact' | 'prefix' | 'filter';
   path: string;
   app: AppName;
 }
@@ -40,11 +45,17 @@ export interface ServerInfo {
   id: string;
   host: string;
   port: number;
-  /** ws://host:port, the base URL clients dial. */
+  /** ws://host:port or wss://host:port, the base URL clients dial. */
   url: string;
   routes: RouteInfo[];
   state: 'listening' | 'stopped' | 'failed';
   error?: string;
+  /** True when the person chose a host wider than loopback. */
+  exposed?: boolean;
+  tls?: boolean;
+  /** Open connections now, and handshakes refused so far. */
+  connections?: number;
+  refusals?: number;
 }
 
 /**

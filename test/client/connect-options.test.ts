@@ -43,6 +43,7 @@ describe('validateConnectOptions', () => {
   it('names the field and says what is wrong with a URL', () => {
     expect(errorsOf({ url: 'htp://x' })).toEqual(["url: 'htp://x' is not a ws:// or wss:// URL"]);
     expect(errorsOf({ url: 'example.com/ws' })).toEqual(["url: 'example.com/ws' is not a ws:// or wss:// URL (did you mean 'ws://example.com/ws'?)"]);
+    expect(errorsOf({ url: 'localhost:8080/chat' })).toEqual(["url: 'localhost:8080/chat' is not a ws:// or wss:// URL (did you mean 'ws://localhost:8080/chat'?)"]);
     expect(errorsOf({ url: 'ws://h/#frag' })[0]).toMatch(/^url: .*has a fragment.*RFC 6455 §3/);
     expect(errorsOf({ url: '' })).toEqual(['url: is empty; enter a ws:// or wss:// URL']);
     expect(errorsOf({})).toEqual(['url: expected a string, got undefined undefined']);

@@ -4,7 +4,7 @@ import { formatHex, parseBase64, parseHex, parseJson, positionAt } from '../../s
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
-function expectError<T>(r: { ok: true; value: T } | { ok: false; error: string; position?: { line: number; column: number } }) {
+function expectError<T>(r: { ok: true; value: T } | { ok: false; error: string; position?: { line: number; column: number; offset: number } }) {
   if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.value)}`);
   return r;
 }

@@ -132,8 +132,10 @@ function attachBridgeClient(client: WebSocket, workspace: HostedWorkspace, inter
       if (call.id !== undefined) client.send(encodeReply({ type: 'result', id: call.id, result: fail(call.error) }));
       return;
     }
-    const handler = workspace.handlers[call.command] as (request: unknown) => Promise<unknown>;
-    handler(call.request)
+    const handler = workspace.handlers[call.command] as ((request: unknown) => Promise<unknown>) | undefined;
+    // A handler that throws, even synchronously, answers with an error; the host keeps running.
+    Promise.resolve()
+      .then(() => (handler ? handler(call.request) : fail(`command '${call.command}' is not available`)))
       .catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)))
       .then((result) => {
         if (client.readyState === client.OPEN) {

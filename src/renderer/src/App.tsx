@@ -1,10 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { FramescopeApi } from '../../shared/contract';
-import { ConnectBar } from './features/client/ConnectBar';
+import { Tabs } from './components/controls';
 import { Composer } from './features/client/Composer';
+import { ConnectForm, EMPTY_DRAFT, type ConnectDraft } from './features/client/ConnectForm';
 import { FrameDetailPane } from './features/frames/FrameDetail';
 import { FrameTable } from './features/frames/FrameTable';
-import { ServerPanel } from './features/server/ServerPanel';
+import { HandshakePanel } from './features/handshake/HandshakePanel';
+import { ServerForm } from './features/server/ServerForm';
+import { ServerView } from './features/server/ServerView';
 import { formatBytes } from './format';
 import { useStoreVersion, type AppStore } from './state/app-store';
 
@@ -15,16 +18,20 @@ interface Props {
 
 export function App({ api, store }: Props) {
   const version = useStoreVersion(store);
-  const [url, setUrl] = useState('');
+  const [draft, setDraft] = useState<ConnectDraft>(EMPTY_DRAFT);
   const [selectedFrame, setSelectedFrame] = useState<number | null>(null);
+  const [pane, setPane] = useState<'frames' | 'handshake'>('frames');
   useEffect(() => store.start(), [store]);
 
   const servers = [...store.servers.values()];
   const connections = [...store.connections.values()];
-  const selected = store.selectedConnectionId ? store.connections.get(store.selectedConnectionId) : undefined;
-  const view = useMemo(
-    () => (store.selectedConnectionId ? store.rows.rowsOf(store.selectedConnectionId) : []),
-    [store, store.selectedConnectionId, version],
+  const view = store.view;
+  const connection = view?.kind === 'connection' ? store.connections.get(view.id) : undefined;
+  const server = view?.kind === 'server' ? store.servers.get(view.id) : undefined;
+  const rows = useMemo(
+    () => (connection ? store.rows.rowsOf(connection.id) : []),
+    // The row list object is mutated in place; version says when it grew.
+    [store, connection, version],
   );
 
   return (
@@ -35,12 +42,29 @@ export function App({ api, store }: Props) {
         </h1>
         <span className="host-badge">{api.host === 'electron' ? 'desktop' : 'browser host'}</span>
         <span className="stats" data-testid="capture-stats">
-          {store.capture.frames.toLocaleString()} frames · {formatBytes(store.capture.bytes)}
+          {store.capture.frames.toLocaleString()} frames · {formatBytes(store.capture.bytes)} of {formatBytes(store.capture.budgetBytes)}
           {store.capture.evicted > 0 && ` · ${store.capture.evicted.toLocaleString()} evicted`}
         </span>
       </header>
       <aside className="sidebar">
-        <ServerPanel api={api} servers={servers} onUseUrl={setUrl} />
+        <ServerForm api={api} onStarted={(id) => store.show({ kind: 'server', id })} />
+        <section className="panel" aria-label="Servers">
+          <h2>Servers</h2>
+          {servers.length === 0 && <p className="hint">None running.</p>}
+          <ul className="server-list">
+            {servers.map((s) => (
+              <li key={s.id} data-testid={s.state === 'listening' ? 'server-listening' : 'server-stopped'}>
+                <button className={`list-item ${view?.kind === 'server' && view.id === s.id ? 'active' : ''}`} onClick={() => store.show({ kind: 'server', id: s.id })}>
+                  <span className={`dot ${s.state === 'listening' ? 'ok' : s.state}`} />
+                  <code data-testid="server-url">{s.url}{s.routes[0]?.path ?? ''}</code>
+                </button>
+                {s.state === 'listening' && (
+                  <button className="small" onClick={() => setDraft({ ...draft, url: `${s.url}${s.routes[0]?.path ?? '/'}` })}>Use</button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
         <section className="panel" aria-label="Connections">
           <h2>Connections</h2>
           {connections.length === 0 && <p className="hint">None yet.</p>}
@@ -50,11 +74,11 @@ export function App({ api, store }: Props) {
                 <button
                   data-testid="connection-tab"
                   className={c.id === store.selectedConnectionId ? 'active' : ''}
-                  onClick={() => store.select(c.id)}
+                  onClick={() => store.show({ kind: 'connection', id: c.id })}
                   title={c.error ?? c.url}
                 >
                   <span className={`dot ${c.state}`} />
-                  <span className="role">{c.role === 'client' ? 'client' : 'server'}</span>
+                  <span className="role">{c.role === 'client' ? 'client' : c.id}</span>
                   <span className="conn-url">{c.url}</span>
                   <span className="state" data-testid="connection-state">{c.state}</span>
                 </button>
@@ -64,10 +88,36 @@ export function App({ api, store }: Props) {
         </section>
       </aside>
       <main className="workspace">
-        <ConnectBar api={api} url={url} onUrlChange={setUrl} />
-        {selected?.error && <p className="error banner" role="alert">{selected.error}</p>}
-        <FrameTable rows={store.rows} view={view} version={version} selectedId={selectedFrame} onSelect={setSelectedFrame} />
-        <Composer api={api} connection={selected} />
+        <ConnectForm api={api} draft={draft} onDraftChange={setDraft} onConnected={(id) => store.show({ kind: 'connection', id })} />
+        {server && (
+          <ServerView api={api} server={server} logs={store.logs} version={version} onOpenConnection={(id) => store.show({ kind: 'connection', id })} />
+        )}
+        {connection && (
+          <>
+            <div className="connection-head">
+              <span className={`dot ${connection.state}`} />
+              <code>{connection.url}</code>
+              <span className="muted">{connection.role === 'client' ? 'client' : `server connection ${connection.id}`} · {connection.state}</span>
+              {connection.subprotocol && <span className="badge">{connection.subprotocol}</span>}
+              {connection.extensions && <span className="badge">{connection.extensions}</span>}
+              {connection.attempt !== undefined && connection.attempt > 1 && <span className="badge warn">attempt {connection.attempt}</span>}
+              <Tabs value={pane} tabs={[['frames', 'Frames'], ['handshake', 'Handshake']] as const} onChange={setPane} />
+            </div>
+            {connection.error && <p className="error banner" role="alert">{connection.error}</p>}
+            {pane === 'frames' ? (
+              <FrameTable rows={store.rows} view={rows} version={version} selectedId={selectedFrame} onSelect={setSelectedFrame} />
+            ) : (
+              <HandshakePanel api={api} connectionId={connection.id} stateKey={connection.state} />
+            )}
+            <Composer key={connection.id} api={api} connection={connection} />
+          </>
+        )}
+        {!server && !connection && (
+          <div className="welcome">
+            <h2>Test any WebSocket endpoint, frame by frame</h2>
+            <p>Dial a <code>ws://</code> or <code>wss://</code> URL above, or start a local server on the left and connect to it.</p>
+          </div>
+        )}
       </main>
       <FrameDetailPane api={api} id={selectedFrame} />
     </div>

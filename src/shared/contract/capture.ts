@@ -1,5 +1,6 @@
 /** Commands of the capture and inspector feature. */
 import type { ConnectionInfo, FrameDetail, ServerInfo } from '../records';
+import type { HandshakeView } from './client';
 
 /** What the renderer needs to draw itself after a (re)load. */
 export interface Snapshot {
@@ -18,9 +19,11 @@ export interface CaptureStats {
 }
 
 export interface CaptureCommands {
+  /** The handshake of any connection, client or server side. */
+  getHandshake: [{ connectionId: string }, HandshakeView];
   getFrame: [{ id: number }, FrameDetail];
   getSnapshot: [Record<string, never>, Snapshot];
   clearCapture: [Record<string, never>, { cleared: number }];
 }
 
-export const CAPTURE_COMMAND_NAMES = ['getFrame', 'getSnapshot', 'clearCapture'] as const satisfies readonly (keyof CaptureCommands)[];
+export const CAPTURE_COMMAND_NAMES = ['getHandshake', 'getFrame', 'getSnapshot', 'clearCapture'] as const satisfies readonly (keyof CaptureCommands)[];

@@ -1,5 +1,5 @@
 /** The capture commands: open one row, clear, and what a reloaded renderer needs. */
-import type { CaptureCommands, CommandHandler, Snapshot } from '../../../shared/contract';
+import type { CaptureCommands, CommandHandler, HandshakeView, Snapshot } from '../../../shared/contract';
 import { fail, ok } from '../../../shared/result';
 import type { Feature, WorkspaceContext } from './context';
 import { frameDetail } from './frame-detail';
@@ -9,9 +9,17 @@ export type CaptureHandlers = { [K in keyof CaptureCommands]: CommandHandler<K> 
 export class CaptureFeature implements Feature<CaptureHandlers> {
   readonly handlers: CaptureHandlers;
 
-  constructor(ctx: WorkspaceContext, snapshot: () => Omit<Snapshot, 'capture'>) {
+  constructor(
+    ctx: WorkspaceContext,
+    snapshot: () => Omit<Snapshot, 'capture'>,
+    handshakeOf: (connectionId: string) => HandshakeView | undefined,
+  ) {
     const { store } = ctx;
     this.handlers = {
+      getHandshake: async ({ connectionId }) => {
+        const view = handshakeOf(connectionId);
+        return view ? ok(view) : fail(`no connection '${connectionId}'`);
+      },
       getFrame: async ({ id }) => {
         const row = store.get(id);
         if (!row) {

@@ -40,7 +40,7 @@ export class Workspace {
     this.capture = new CaptureFeature(ctx, () => ({
       servers: this.server.serverStates(),
       connections: [...this.client.connectionStates(), ...this.server.connectionStates()],
-    }));
+    }), (connectionId) => this.client.handshakeOf(connectionId) ?? this.server.handshakeOf(connectionId));
     this.handlers = { ...this.server.handlers, ...this.client.handlers, ...this.capture.handlers };
   }
 

@@ -6,10 +6,13 @@
  * Columns live in a ring of typed arrays (slot = id mod capacity, capacity a
  * power of two) so appending is a handful of stores and no per-row object is
  * kept for the table. Payload and header bytes are kept by reference for the
- * detail pane.
+ * detail pane. Everything every frame has (including the mask key and, in the
+ * bits word, the length encoding) is a column; only what few rows have (close
+ * code and reason, inflated text, violations) goes into `extras`, so a busy
+ * masked stream allocates nothing per row beyond its payload.
  */
 import type { CaptureStats } from '../../../shared/contract';
-import { OPCODE_BITS, VIOLATION_BIT } from '../../../shared/frame-bits';
+import { MASKED_BIT, OPCODE_BITS, VIOLATION_BIT } from '../../../shared/frame-bits';
 import type { PackedFrames } from '../../../shared/records';
 
 export const DEFAULT_CAPTURE_BUDGET_BYTES = 512 * 1024 * 1024;
@@ -18,8 +21,6 @@ const ROW_OVERHEAD_BYTES = 64;
 const INITIAL_CAPACITY = 1024;
 
 export interface CapturedRowExtras {
-  lengthEncoding?: 7 | 16 | 64;
-  maskKey?: Uint8Array | null;
   closeCode?: number;
   closeReason?: string;
   /** Inflated text or bytes of the message a compressed frame completed, for previews. */
@@ -37,6 +38,11 @@ export interface CaptureRowInput {
   offset: number;
   header: Uint8Array | null;
   payload: Uint8Array | null;
+  /**
+   * The masking key (RFC 6455 §5.3) as the big-endian uint32 of its four wire
+   * bytes; kept only when `bits` has the MASK bit.
+   */
+  maskKey?: number;
   extras?: CapturedRowExtras;
 }
 
@@ -46,6 +52,16 @@ export interface CapturedRow extends CaptureRowInput {
 
 type Listener = (lastId: number) => void;
 
+/** The four wire bytes of a mask key held as a uint32 (see CaptureRowInput.maskKey). */
+export function maskKeyBytes(key: number): Uint8Array {
+  return new Uint8Array([key >>> 24, (key >>> 16) & 0xff, (key >>> 8) & 0xff, key & 0xff]);
+}
+
+/** A mask key's four wire bytes as one big-endian uint32. */
+export function maskKeyToUint32(key: Uint8Array): number {
+  return ((key[0] << 24) | (key[1] << 16) | (key[2] << 8) | key[3]) >>> 0;
+}
+
 export class CaptureStore {
   private capacity = INITIAL_CAPACITY;
   private connIndex = new Uint32Array(INITIAL_CAPACITY);
@@ -53,6 +69,7 @@ export class CaptureStore {
   private bitsCol = new Uint32Array(INITIAL_CAPACITY);
   private lengths = new Float64Array(INITIAL_CAPACITY);
   private offsets = new Float64Array(INITIAL_CAPACITY);
+  private maskKeys = new Uint32Array(INITIAL_CAPACITY);
   private headers: Array<Uint8Array | null> = new Array(INITIAL_CAPACITY).fill(null);
   private payloads: Array<Uint8Array | null> = new Array(INITIAL_CAPACITY).fill(null);
   private extras = new Map<number, CapturedRowExtras>();
@@ -67,6 +84,11 @@ export class CaptureStore {
   private bytes = 0;
   private evictedRows = 0;
   private readonly listeners = new Set<Listener>();
+  /** True from a notification until the next microtask checkpoint (see onAppend). */
+  private notified = false;
+  private readonly rearm = (): void => {
+    this.notified = false;
+  };
 
   constructor(private budgetBytes: number = DEFAULT_CAPTURE_BUDGET_BYTES) {
     if (!(budgetBytes > 0)) throw new RangeError('capture budget must be positive');
@@ -96,7 +118,14 @@ export class CaptureStore {
     this.evictToBudget();
   }
 
-  /** Called with the newest id after rows were appended (synchronously, keep it cheap). */
+  /**
+   * Called when rows were appended: synchronously on the first append after a
+   * quiet point, then not again until the current task's microtasks have run.
+   * `lastId` is the newest id at the time of the call; read `nextId` for the
+   * rows appended since. Observers (batchers) only need to know "there is
+   * something new" to arm their timer, and one socket read can append hundreds
+   * of rows: a call per row cost more than the rest of appending them.
+   */
   onAppend(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -111,13 +140,20 @@ export class CaptureStore {
     this.bitsCol[slot] = row.bits;
     this.lengths[slot] = row.length;
     this.offsets[slot] = row.offset;
+    this.maskKeys[slot] = row.maskKey ?? 0;
     this.headers[slot] = row.header;
     this.payloads[slot] = row.payload;
     if (row.extras) this.extras.set(id, row.extras);
     this.bytes += this.rowBytes(slot, id);
     if (this.bytes > this.budgetBytes) this.evictToBudget();
-    for (const listener of this.listeners) listener(id);
+    if (!this.notified && this.listeners.size > 0) this.notify(id);
     return id;
+  }
+
+  private notify(id: number): void {
+    this.notified = true;
+    queueMicrotask(this.rearm);
+    for (const listener of this.listeners) listener(id);
   }
 
   /** Keep the inflated content of a compressed message with the row of its last frame. */
@@ -145,6 +181,7 @@ export class CaptureStore {
       offset: this.offsets[slot],
       header: this.headers[slot],
       payload: this.payloads[slot],
+      maskKey: this.bitsCol[slot] & MASKED_BIT ? this.maskKeys[slot] : undefined,
       extras: this.extras.get(id),
     };
   }
@@ -252,6 +289,7 @@ export class CaptureStore {
     const bitsCol = new Uint32Array(capacity);
     const lengths = new Float64Array(capacity);
     const offsets = new Float64Array(capacity);
+    const maskKeys = new Uint32Array(capacity);
     const headers: Array<Uint8Array | null> = new Array(capacity).fill(null);
     const payloads: Array<Uint8Array | null> = new Array(capacity).fill(null);
     for (let id = this.first; id < this.next; id++) {
@@ -262,23 +300,26 @@ export class CaptureStore {
       bitsCol[to] = this.bitsCol[from];
       lengths[to] = this.lengths[from];
       offsets[to] = this.offsets[from];
+      maskKeys[to] = this.maskKeys[from];
       headers[to] = this.headers[from];
       payloads[to] = this.payloads[from];
     }
-    Object.assign(this, { capacity, connIndex, times, bitsCol, lengths, offsets, headers, payloads });
+    Object.assign(this, { capacity, connIndex, times, bitsCol, lengths, offsets, maskKeys, headers, payloads });
   }
 }
 
 const PREVIEW_BYTES = 96;
 const PREVIEW_CHARS = 80;
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
+/** '00'..'ff': a table lookup per byte instead of toString + padStart. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** A single-line preview: text with control characters made visible, or hex for binary. */
 export function previewBytes(bytes: Uint8Array, binary: boolean): string {
   if (binary) {
     const shown = Math.min(bytes.length, 24);
-    let hex = '';
-    for (let i = 0; i < shown; i++) hex += (i ? ' ' : '') + bytes[i].toString(16).padStart(2, '0');
+    let hex = shown > 0 ? HEX[bytes[0]] : '';
+    for (let i = 1; i < shown; i++) hex += ' ' + HEX[bytes[i]];
     return bytes.length > shown ? `${hex} …` : hex;
   }
   const text = textDecoder.decode(bytes.subarray(0, PREVIEW_BYTES)).replace(/[\u0000-\u001f\u007f]/g, ' ');

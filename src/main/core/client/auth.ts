@@ -84,7 +84,6 @@ export function basicAuthorization(username: string, password: string): AuthResu
     return { ok: false, error: `the user name '${username}' contains ':', which Basic authentication cannot carry (RFC 7617 §2: the first ':' separates user and password)` };
   }
   // §2: control characters are not allowed in user-id or password.
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(username) || /[\u0000-\u001f\u007f]/.test(password)) {
     return { ok: false, error: 'the user name or password contains a control character, which RFC 7617 §2 does not allow' };
   }

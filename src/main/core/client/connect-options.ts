@@ -193,7 +193,9 @@ export function normalizeWebSocketUrl(input: unknown): { ok: true; url: URL } | 
     // in every case, so rebuild from the text after the scheme.
     url = new URL((scheme === 'http' ? 'ws' : 'wss') + url.href.slice(scheme.length));
   } else if (scheme !== 'ws' && scheme !== 'wss') {
-    return { ok: false, error: `'${input}' is not a ws:// or wss:// URL` };
+    // "localhost:8080/x" parses as scheme "localhost:"; the person left the scheme out.
+    const hint = !text.includes('://') && /^[^:/]+:\d+(\/|$)/.test(text) ? ` (did you mean 'ws://${text}'?)` : '';
+    return { ok: false, error: `'${input}' is not a ws:// or wss:// URL${hint}` };
   }
   if (url.hostname === '') return { ok: false, error: `'${input}' has no host` };
   if (url.hash !== '' || text.includes('#')) {

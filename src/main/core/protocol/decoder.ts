@@ -20,8 +20,8 @@ import {
 } from './constants';
 import { MessageInflater } from './deflate';
 import type { PermessageDeflateParams } from './permessage-deflate-params';
-import { applyMask } from './encoder';
-import { Utf8Validator, findInvalidUtf8 } from './utf8';
+import { applyMask, maskKeyToInt, xorMask } from './encoder';
+import { Utf8Validator, decodeUtf8, findInvalidUtf8 } from './utf8';
 
 /**
  * A sans-I/O RFC 6455 frame decoder (with RFC 7692 inflation for display).
@@ -137,7 +137,8 @@ const SLAB_MAX_ALLOC = 4 * 1024;
 const MIN_LENGTH_16 = 126;
 const MIN_LENGTH_64 = 0x1_0000;
 
-// ignoreBOM keeps a leading U+FEFF: the console shows what was sent.
+// For close reasons, which may be invalid: WHATWG decoding replaces each
+// maximal invalid subpart with U+FFFD. ignoreBOM keeps a leading U+FEFF.
 const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export class FrameDecoder {
@@ -151,6 +152,8 @@ export class FrameDecoder {
 
   // Buffered input: chunks[head] starting at pos, `buffered` bytes in all.
   private chunks: Uint8Array[] = [];
+  /** A DataView per chunk, for unmasking four bytes at a time. */
+  private views: DataView[] = [];
   private head = 0;
   private pos = 0;
   private buffered = 0;
@@ -161,6 +164,7 @@ export class FrameDecoder {
   private srcPos = 0;
   private readonly scratch = new Uint8Array(MAX_HEADER_LENGTH);
   private slab: ArrayBuffer | null = null;
+  private slabView: DataView | null = null;
   private slabPos = 0;
 
   private state = GET_INFO;
@@ -178,6 +182,7 @@ export class FrameDecoder {
   private opcode = 0;
   private masked = false;
   private maskKey: Uint8Array | null = null;
+  private maskInt = 0;
   private length = 0;
   private lengthEncoding: 7 | 16 | 64 = 7;
 
@@ -229,6 +234,7 @@ export class FrameDecoder {
     // Keep every chunk a plain Uint8Array: element access stays monomorphic
     // and payload views do not go through Buffer's species constructor.
     this.chunks.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    this.views.push(new DataView(chunk.buffer, chunk.byteOffset, chunk.length));
     this.buffered += chunk.length;
     const events: DecodeEvent[] = [];
     this.events = events;
@@ -237,6 +243,7 @@ export class FrameDecoder {
     // Drop consumed chunks so a long stream does not pin them.
     if (this.head > 0) {
       this.chunks.splice(0, this.head);
+      this.views.splice(0, this.head);
       this.head = 0;
     }
     return events;
@@ -257,6 +264,7 @@ export class FrameDecoder {
     }
     this.events = NO_EVENTS;
     this.chunks = [];
+    this.views = [];
     this.buffered = 0;
     return events;
   }
@@ -412,6 +420,7 @@ export class FrameDecoder {
     key[2] = s[p + 2];
     key[3] = s[p + 3];
     this.maskKey = key;
+    this.maskInt = maskKeyToInt(key);
     this.state = GET_DATA;
     return true;
   }
@@ -533,14 +542,14 @@ export class FrameDecoder {
         else this.fatalAt('WS_ERR_INVALID_UTF8', payloadOffset + bad, `invalid UTF-8 at byte ${bad} of the text message`);
         return;
       }
-      text = textDecoder.decode(payload);
+      text = decodeUtf8(payload);
     }
     this.emitMessage(payload, false, undefined, text);
   }
 
   private finishFragmented(): void {
     const data = concat(this.msgFragments, this.msgWireLength);
-    this.emitMessage(data, false, undefined, this.msgOpcode === Opcode.Text ? textDecoder.decode(data) : undefined);
+    this.emitMessage(data, false, undefined, this.msgOpcode === Opcode.Text ? decodeUtf8(data) : undefined);
   }
 
   private finishCompressed(): void {
@@ -560,7 +569,7 @@ export class FrameDecoder {
         this.fatal('WS_ERR_INVALID_UTF8', bad === data.length ? 'the inflated text message ends inside a UTF-8 sequence' : `invalid UTF-8 at byte ${bad} of the inflated text message`);
         return;
       }
-      text = textDecoder.decode(data);
+      text = decodeUtf8(data);
     }
     this.emitMessage(data, true, this.msgWireLength, text);
   }
@@ -625,6 +634,7 @@ export class FrameDecoder {
   private halt(): void {
     this._halted = true;
     this.chunks = [];
+    this.views = [];
     this.head = 0;
     this.pos = 0;
     this.buffered = 0;
@@ -656,45 +666,56 @@ export class FrameDecoder {
 
   /**
    * Consumes an n-byte payload: a view of the chunk when it lies inside one
-   * and needs no unmasking, otherwise a fresh copy (pushed chunks are never
-   * modified, so unmasking always writes into a new buffer).
+   * and needs no unmasking, otherwise a copy (pushed chunks are never
+   * modified, so unmasking always writes into new memory).
    */
   private takePayload(n: number): Uint8Array {
     const chunk = this.chunks[this.head];
     const pos = this.pos;
-    const key = this.maskKey;
+    const masked = this.maskKey !== null;
     if (chunk.length - pos >= n) {
       let out: Uint8Array;
-      if (key === null) {
+      if (!masked) {
         out = chunk.subarray(pos, pos + n);
+      } else if (n <= SLAB_MAX_ALLOC) {
+        const at = this.slabAlloc(n);
+        xorMask(this.slabView as DataView, at, this.views[this.head], pos, n, this.maskInt);
+        out = new Uint8Array(this.slab as ArrayBuffer, at, n);
       } else {
-        out = this.alloc(n);
-        applyMask(out, chunk, pos, n, key);
+        out = new Uint8Array(n);
+        applyMask(out, chunk, pos, n, this.maskKey as Uint8Array);
       }
       this.advance(chunk, pos + n, n);
       return out;
     }
-    const out = this.alloc(n);
-    this.copyOut(out, n);
-    if (key !== null) applyMask(out, out, 0, n, key);
+    let out: Uint8Array;
+    if (n <= SLAB_MAX_ALLOC) {
+      const at = this.slabAlloc(n);
+      out = new Uint8Array(this.slab as ArrayBuffer, at, n);
+      this.copyOut(out, n);
+      if (masked) xorMask(this.slabView as DataView, at, this.slabView as DataView, at, n, this.maskInt);
+    } else {
+      out = new Uint8Array(n);
+      this.copyOut(out, n);
+      if (masked) applyMask(out, out, 0, n, this.maskKey as Uint8Array);
+    }
     return out;
   }
 
   /**
-   * Memory for a payload copy. Small ones are carved from a shared slab (as
-   * Node's Buffer pool does): a separate ArrayBuffer per small frame costs
-   * more than decoding the frame.
+   * Reserves n bytes of the current slab and returns their offset. Small
+   * payload copies share 64 KiB slabs (as Node's Buffer pool does): an
+   * ArrayBuffer per small frame costs more than decoding the frame.
    */
-  private alloc(n: number): Uint8Array {
-    if (n > SLAB_MAX_ALLOC) return new Uint8Array(n);
+  private slabAlloc(n: number): number {
     if (this.slab === null || this.slabPos + n > SLAB_SIZE) {
       this.slab = new ArrayBuffer(SLAB_SIZE);
+      this.slabView = new DataView(this.slab);
       this.slabPos = 0;
     }
-    const out = new Uint8Array(this.slab, this.slabPos, n);
-    // Keep every copy 8-byte aligned so applyMask() can work in 32-bit words.
-    this.slabPos = (this.slabPos + n + 7) & ~7;
-    return out;
+    const at = this.slabPos;
+    this.slabPos = (at + n + 7) & ~7;
+    return at;
   }
 
   /** Copies the next n bytes, spread over several chunks, into dst[0..n). */
@@ -718,6 +739,7 @@ export class FrameDecoder {
       this.pos = 0;
       if (this.head === this.chunks.length) {
         this.chunks.length = 0;
+        this.views.length = 0;
         this.head = 0;
       }
     } else {

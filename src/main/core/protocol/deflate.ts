@@ -14,6 +14,11 @@ import type { PermessageDeflateParams } from './permessage-deflate-params';
  * fresh raw inflater whose preset dictionary is that tail. The result equals a
  * long-lived streaming inflater, but everything stays synchronous and a
  * broken message cannot poison later state.
+ *
+ * Window bits are honoured as far as zlib allows: a reference into an earlier
+ * message further back than 2^windowBits fails, because the dictionary holds
+ * only that much; zlib does not police distances inside one message against
+ * a window smaller than the one it inflates with.
  */
 
 /** The compression parameters that apply to one sender. */

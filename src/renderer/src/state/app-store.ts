@@ -16,7 +16,8 @@ export class AppStore {
   connections = new Map<string, ConnectionInfo>();
   logs: LogLine[] = [];
   capture: CaptureStats = { frames: 0, evicted: 0, bytes: 0, budgetBytes: 0 };
-  selectedConnectionId: string | null = null;
+  /** What the main area shows: a connection (client or server side), or a server. */
+  view: { kind: 'connection' | 'server'; id: string } | null = null;
   version = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -41,16 +42,20 @@ export class AppStore {
       const isNew = !this.connections.has(connection.id);
       this.connections.set(connection.id, connection);
       // Follow the newest client connection the person opened.
-      if (isNew && connection.role === 'client') this.selectedConnectionId = connection.id;
+      if (isNew && connection.role === 'client') this.view = { kind: 'connection', id: connection.id };
     }
     if (batch.logs.length) this.logs = [...this.logs, ...batch.logs].slice(-MAX_LOG_LINES);
     this.capture = batch.capture;
     this.changed();
   }
 
-  select(connectionId: string | null): void {
-    this.selectedConnectionId = connectionId;
+  show(view: AppStore['view']): void {
+    this.view = view;
     this.changed();
+  }
+
+  get selectedConnectionId(): string | null {
+    return this.view?.kind === 'connection' ? this.view.id : null;
   }
 
   clearRows(): void {

@@ -485,8 +485,10 @@ export function createScriptApp(context: AppContext, options: ScriptOptions): Sc
         } else if (result === false) {
           return false;
         }
+        // Only onInit can fill conn.data before the connection opens, so only then is there
+        // something to hand over to onOpen.
+        rememberPending(req.connectionId ?? pendingKey(request.path, request.remoteAddress), conn);
       }
-      rememberPending(req.connectionId ?? pendingKey(request.path, request.remoteAddress), conn);
       return true;
     },
 

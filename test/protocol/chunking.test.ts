@@ -1,0 +1,76 @@
+/** Any split of the stream must give the same events (ws lib/receiver.js consume(n) semantics). */
+import { describe, expect, it } from 'vitest';
+import { Opcode } from '../../src/main/core/protocol/constants';
+import { FrameDecoder } from '../../src/main/core/protocol/decoder';
+import { closePayload, createDeflateState, deflateMessage, encodeFrames, fragment, type FrameSpec } from '../../src/main/core/protocol/encoder';
+import { DEFLATE, decode, decodeByteByByte, decodeChunks, expectBytes, frames, hex, messages, normalise, splitAt } from './helpers';
+
+function mixedStream(mask: 'random' | 'none'): Uint8Array {
+  const deflater = createDeflateState(DEFLATE, mask === 'none' ? 'server' : 'client');
+  const specs: FrameSpec[] = [
+    { opcode: Opcode.Text, payload: 'héllo wörld ✓ 𝄞' },
+    { opcode: Opcode.Binary, payload: new Uint8Array(300).map((_, i) => i) },
+    ...fragment('a fragmented text message with a ping inside', 3),
+    { opcode: Opcode.Ping, payload: 'ping!' },
+    { opcode: Opcode.Text, rsv1: true, payload: deflateMessage('compressed compressed compressed', deflater) },
+    ...fragment(deflateMessage('compressed again, fragmented', deflater), 4, { opcode: Opcode.Text, rsv1: true }),
+    { opcode: Opcode.Binary, payload: new Uint8Array(70000).fill(7) },
+    { opcode: Opcode.Close, payload: closePayload(1000, 'bye') },
+  ];
+  // A ping between the fragments of the third message (RFC 6455 §5.4).
+  const withPing = [...specs.slice(0, 3), { opcode: Opcode.Pong, payload: '' }, ...specs.slice(3)];
+  return encodeFrames(withPing.map((s) => ({ ...s, mask })));
+}
+
+describe('chunk boundaries', () => {
+  for (const from of ['client', 'server'] as const) {
+    const bytes = mixedStream(from === 'client' ? 'random' : 'none');
+    const options = { from, deflate: DEFLATE };
+
+    it(`gives the same events byte by byte as in one chunk (${from} frames)`, () => {
+      const whole = decode(bytes, options);
+      expect(whole.filter((e) => e.type === 'violation')).toEqual([]);
+      expect(messages(whole)).toHaveLength(6);
+      expect(normalise(decodeByteByByte(bytes, options))).toEqual(normalise(whole));
+    });
+
+    it(`gives the same events for chunks of every size from 2 to 17 bytes (${from} frames)`, () => {
+      const whole = normalise(decode(bytes, options));
+      for (let size = 2; size <= 17; size++) {
+        const cuts: number[] = [];
+        for (let at = size; at < bytes.length; at += size) cuts.push(at);
+        expect(normalise(decodeChunks(splitAt(bytes, cuts), options))).toEqual(whole);
+      }
+    });
+  }
+
+  it('never modifies the chunks it was given, even when unmasking', () => {
+    const bytes = mixedStream('random');
+    const copy = Uint8Array.from(bytes);
+    decodeChunks(splitAt(bytes, [1, 7, 100, 2000]), { from: 'client', deflate: DEFLATE });
+    decode(bytes, { from: 'client', deflate: DEFLATE });
+    expectBytes(bytes, copy);
+  });
+
+  it('hands out payloads that lie inside one chunk as views of it, without copying', () => {
+    const bytes = hex('82 03 01 02 03');
+    const [frame] = frames(decode(bytes, { from: 'server' }));
+    expect(frame.payload.buffer).toBe(bytes.buffer);
+    expect(frame.payload.byteOffset).toBe(bytes.byteOffset + 2);
+  });
+
+  it('tracks stream offsets from startOffset across pushes', () => {
+    const d = new FrameDecoder({ from: 'server', startOffset: 1000 });
+    expect(frames(d.push(hex('81 01 61 81')))).toMatchObject([{ offset: 1000 }]);
+    expect(frames(d.push(hex('01 62')))).toMatchObject([{ offset: 1003 }]);
+    expect(d.position).toBe(1006);
+  });
+
+  it('returns nothing until a frame is complete and does not lose a partial header', () => {
+    const d = new FrameDecoder({ from: 'client' });
+    const bytes = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
+    for (let i = 0; i < bytes.length - 1; i++) expect(d.push(bytes.subarray(i, i + 1))).toEqual([]);
+    expect(messages(d.push(bytes.subarray(bytes.length - 1)))[0].text).toBe('Hello');
+    expect(d.end()).toEqual([]);
+  });
+});
