@@ -6,6 +6,7 @@ import { ConnectForm, EMPTY_DRAFT, type ConnectDraft } from './features/client/C
 import { FrameDetailPane } from './features/frames/FrameDetail';
 import { FrameTable } from './features/frames/FrameTable';
 import { HandshakePanel } from './features/handshake/HandshakePanel';
+import { LogsView } from './features/logs/LogsView';
 import { ServerForm } from './features/server/ServerForm';
 import { ServerView } from './features/server/ServerView';
 import { formatBytes } from './format';
@@ -65,6 +66,15 @@ export function App({ api, store }: Props) {
             ))}
           </ul>
         </section>
+        <section className="panel" aria-label="Logs">
+          <button
+            data-testid="open-logs"
+            className={`list-item ${view?.kind === 'logs' ? 'active' : ''}`}
+            onClick={() => store.show({ kind: 'logs', id: 'logs' })}
+          >
+            Log tails{store.tails.size > 0 ? ` (${store.tails.size})` : ''} and Framescope's log
+          </button>
+        </section>
         <section className="panel" aria-label="Connections">
           <h2>Connections</h2>
           {connections.length === 0 && <p className="hint">None yet.</p>}
@@ -112,7 +122,8 @@ export function App({ api, store }: Props) {
             <Composer key={connection.id} api={api} connection={connection} />
           </>
         )}
-        {!server && !connection && (
+        {view?.kind === 'logs' && <LogsView api={api} store={store} version={version} />}
+        {!server && !connection && view?.kind !== 'logs' && (
           <div className="welcome">
             <h2>Test any WebSocket endpoint, frame by frame</h2>
             <p>Dial a <code>ws://</code> or <code>wss://</code> URL above, or start a local server on the left and connect to it.</p>

@@ -1,11 +1,13 @@
 /** Commands of the capture and inspector feature. */
 import type { ConnectionInfo, FrameDetail, ServerInfo } from '../records';
 import type { HandshakeView } from './client';
+import type { TailInfo } from './tail';
 
 /** What the renderer needs to draw itself after a (re)load. */
 export interface Snapshot {
   servers: ServerInfo[];
   connections: ConnectionInfo[];
+  tails: TailInfo[];
   capture: CaptureStats;
 }
 

@@ -9,16 +9,18 @@ import type { ConnectionInfo, LogLine, PackedFrames, ServerInfo } from '../recor
 import { CAPTURE_COMMAND_NAMES, type CaptureCommands, type CaptureStats } from './capture';
 import { CLIENT_COMMAND_NAMES, type ClientCommands } from './client';
 import { SERVER_COMMAND_NAMES, type ServerCommands } from './server';
+import { TAIL_COMMAND_NAMES, type TailCommands, type TailInfo, type TailRecord } from './tail';
 
 export type * from './capture';
 export type * from './client';
 export type * from './server';
+export type * from './tail';
 
 /**
  * name → [request, response]. Each feature declares its own commands in its
  * own module (so features can grow side by side); this is their union.
  */
-export interface Commands extends ServerCommands, ClientCommands, CaptureCommands {}
+export interface Commands extends ServerCommands, ClientCommands, CaptureCommands, TailCommands {}
 
 export type CommandName = keyof Commands;
 export type CommandRequest<K extends CommandName> = Commands[K][0];
@@ -29,6 +31,7 @@ export const COMMAND_NAMES = [
   ...SERVER_COMMAND_NAMES,
   ...CLIENT_COMMAND_NAMES,
   ...CAPTURE_COMMAND_NAMES,
+  ...TAIL_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time proof that COMMAND_NAMES lists every command.
@@ -47,6 +50,10 @@ export interface EventBatch {
   connections: ConnectionInfo[];
   servers: ServerInfo[];
   logs: LogLine[];
+  /** Lines and file events from the log tails, in order. */
+  tail: TailRecord[];
+  /** Latest state of each tail that changed. */
+  tails: TailInfo[];
   capture: CaptureStats;
 }
 

@@ -2,12 +2,15 @@
  * What the workspace announces to its observers. Frames are not announced one
  * by one: observers read them from the capture store by id when they flush.
  */
+import type { TailInfo, TailRecord } from '../../../shared/contract';
 import type { ConnectionInfo, LogLine, ServerInfo } from '../../../shared/records';
 
 export type WorkspaceChange =
   | { kind: 'connection'; info: ConnectionInfo }
   | { kind: 'server'; info: ServerInfo }
   | { kind: 'log'; line: LogLine }
+  | { kind: 'tail'; record: TailRecord }
+  | { kind: 'tailInfo'; info: TailInfo }
   | { kind: 'frames'; lastId: number };
 
 export type ChangeListener = (change: WorkspaceChange) => void;

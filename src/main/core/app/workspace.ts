@@ -12,6 +12,7 @@ import { ChangeHub, type ChangeListener } from './changes';
 import { ClientFeature } from './client-feature';
 import type { WorkspaceContext } from './context';
 import { ServerFeature } from './server-feature';
+import { TailFeature } from './tail-feature';
 
 export interface WorkspaceOptions {
   dataDir: string;
@@ -25,6 +26,7 @@ export class Workspace {
   private readonly server: ServerFeature;
   private readonly client: ClientFeature;
   private readonly capture: CaptureFeature;
+  private readonly tail: TailFeature;
 
   constructor(readonly options: WorkspaceOptions) {
     this.store = new CaptureStore(options.captureBudgetBytes ?? DEFAULT_CAPTURE_BUDGET_BYTES);
@@ -36,12 +38,14 @@ export class Workspace {
       log: (level, source, message) => this.log(level, source, message),
     };
     this.server = new ServerFeature(ctx);
+    this.tail = new TailFeature(ctx);
     this.client = new ClientFeature(ctx);
     this.capture = new CaptureFeature(ctx, () => ({
       servers: this.server.serverStates(),
       connections: [...this.client.connectionStates(), ...this.server.connectionStates()],
+      tails: this.tail.infos(),
     }), (connectionId) => this.client.handshakeOf(connectionId) ?? this.server.handshakeOf(connectionId));
-    this.handlers = { ...this.server.handlers, ...this.client.handlers, ...this.capture.handlers };
+    this.handlers = { ...this.server.handlers, ...this.client.handlers, ...this.capture.handlers, ...this.tail.handlers };
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -53,6 +57,6 @@ export class Workspace {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.client.dispose(), this.server.dispose(), this.capture.dispose()]);
+    await Promise.all([this.client.dispose(), this.server.dispose(), this.capture.dispose(), this.tail.dispose()]);
   }
 }

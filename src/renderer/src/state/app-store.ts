@@ -4,20 +4,24 @@
  * batch bumps the version once, however many rows it carried.
  */
 import { useSyncExternalStore } from 'react';
-import type { CaptureStats, EventBatch, FramescopeApi } from '../../../shared/contract';
+import type { CaptureStats, EventBatch, FramescopeApi, TailInfo, TailRecord } from '../../../shared/contract';
 import type { ConnectionInfo, LogLine, ServerInfo } from '../../../shared/records';
 import { FrameRows } from './frame-rows';
 
-const MAX_LOG_LINES = 2000;
+const MAX_LOG_LINES = 5000;
+/** Lines kept per tail in the window; older ones scroll away (the file still has them). */
+export const MAX_TAIL_LINES = 50_000;
 
 export class AppStore {
   readonly rows = new FrameRows();
   servers = new Map<string, ServerInfo>();
   connections = new Map<string, ConnectionInfo>();
   logs: LogLine[] = [];
+  tails = new Map<string, TailInfo>();
+  tailLines = new Map<string, TailRecord[]>();
   capture: CaptureStats = { frames: 0, evicted: 0, bytes: 0, budgetBytes: 0 };
   /** What the main area shows: a connection (client or server side), or a server. */
-  view: { kind: 'connection' | 'server'; id: string } | null = null;
+  view: { kind: 'connection' | 'server' | 'logs'; id: string } | null = null;
   version = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -29,6 +33,7 @@ export class AppStore {
       if (!result.ok) return;
       for (const server of result.value.servers) this.servers.set(server.id, server);
       for (const connection of result.value.connections) this.connections.set(connection.id, connection);
+      for (const tail of result.value.tails) this.tails.set(tail.id, tail);
       this.capture = result.value.capture;
       this.changed();
     });
@@ -45,6 +50,13 @@ export class AppStore {
       if (isNew && connection.role === 'client') this.view = { kind: 'connection', id: connection.id };
     }
     if (batch.logs.length) this.logs = [...this.logs, ...batch.logs].slice(-MAX_LOG_LINES);
+    for (const tail of batch.tails ?? []) this.tails.set(tail.id, tail);
+    for (const record of batch.tail ?? []) {
+      let lines = this.tailLines.get(record.tailId);
+      if (!lines) this.tailLines.set(record.tailId, (lines = []));
+      lines.push(record);
+      if (lines.length > MAX_TAIL_LINES * 1.2) lines.splice(0, lines.length - MAX_TAIL_LINES);
+    }
     this.capture = batch.capture;
     this.changed();
   }
