@@ -22,6 +22,7 @@ const Receiver = (ws as unknown as { Receiver: new (options: { isServer: boolean
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const WARMUP = 3;
 const CHUNK = 64 * 1024; // what a socket read typically delivers
 
 /** xorshift32: the same stream on every run. */
@@ -114,20 +115,35 @@ function buildStream(frameCount: number, smallOnly: boolean): Stream {
   return { chunks, bytes, frames: frames.length, payloadBytes };
 }
 
-function runDecoder(stream: Stream): number {
-  const d = new FrameDecoder({ from: 'client', maxPayload: 1 << 30 });
-  let frames = 0;
-  const t0 = performance.now();
-  for (const c of stream.chunks) {
-    const events = d.push(c);
-    for (let i = 0; i < events.length; i++) if (events[i].type === 'frame') frames++;
-  }
-  const dt = performance.now() - t0;
-  if (frames !== stream.frames || d.halted) throw new Error(`decoder saw ${frames}/${stream.frames} frames (halted ${d.halted})`);
-  return dt;
+/** One timed run: wall-clock and CPU time (user + system) of this process, in seconds. */
+interface Timing {
+  wall: number;
+  cpu: number;
 }
 
-function runReceiver(stream: Stream): number {
+function timed(fn: () => void): Timing {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  fn();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e6 };
+}
+
+function runDecoder(stream: Stream): Timing {
+  const d = new FrameDecoder({ from: 'client', maxPayload: 1 << 30 });
+  let frames = 0;
+  const t = timed(() => {
+    for (const c of stream.chunks) {
+      const events = d.push(c);
+      for (let i = 0; i < events.length; i++) if (events[i].type === 'frame') frames++;
+    }
+  });
+  if (frames !== stream.frames || d.halted) throw new Error(`decoder saw ${frames}/${stream.frames} frames (halted ${d.halted})`);
+  return t;
+}
+
+function runReceiver(stream: Stream): Timing {
   // ws unmasks in place: give it its own copy, made before the clock starts.
   const copies = stream.chunks.map((c) => Buffer.from(c));
   const r = new Receiver({ isServer: true, maxPayload: 0 });
@@ -138,11 +154,11 @@ function runReceiver(stream: Stream): number {
   r.on('error', (err: Error) => {
     throw err;
   });
-  const t0 = performance.now();
-  for (const c of copies) r.write(c);
-  const dt = performance.now() - t0;
+  const t = timed(() => {
+    for (const c of copies) r.write(c);
+  });
   if (events === 0) throw new Error('receiver emitted nothing');
-  return dt;
+  return t;
 }
 
 function median(xs: number[]): number {
@@ -155,14 +171,18 @@ interface Figures {
   mbPerSec: number;
   receiverFramesPerSec: number;
   receiverMbPerSec: number;
+  wallFramesPerSec: number;
+  wallReceiverFramesPerSec: number;
 }
 
 function measure(label: string, stream: Stream): Figures {
-  // Warm both up so the JIT has settled before the timed rounds.
-  runDecoder(stream);
-  runReceiver(stream);
-  const ours: number[] = [];
-  const theirs: number[] = [];
+  // Warm both up so the JIT has settled (optimising tiers) before the timed rounds.
+  for (let i = 0; i < WARMUP; i++) {
+    runDecoder(stream);
+    runReceiver(stream);
+  }
+  const ours: Timing[] = [];
+  const theirs: Timing[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate who goes first so neither always runs on a warmer cache.
     if (round % 2 === 0) {
@@ -173,22 +193,29 @@ function measure(label: string, stream: Stream): Figures {
       ours.push(runDecoder(stream));
     }
   }
-  const mo = median(ours) / 1000;
-  const mt = median(theirs) / 1000;
+  const cpuOurs = median(ours.map((t) => t.cpu));
+  const cpuTheirs = median(theirs.map((t) => t.cpu));
+  const wallOurs = median(ours.map((t) => t.wall));
+  const wallTheirs = median(theirs.map((t) => t.wall));
   const mb = stream.bytes / 1e6;
+  const round1 = (x: number): number => Math.round(x * 10) / 10;
   const f: Figures = {
-    framesPerSec: Math.round(stream.frames / mo),
-    mbPerSec: Math.round((mb / mo) * 10) / 10,
-    receiverFramesPerSec: Math.round(stream.frames / mt),
-    receiverMbPerSec: Math.round((mb / mt) * 10) / 10,
+    framesPerSec: Math.round(stream.frames / cpuOurs),
+    mbPerSec: round1(mb / cpuOurs),
+    receiverFramesPerSec: Math.round(stream.frames / cpuTheirs),
+    receiverMbPerSec: round1(mb / cpuTheirs),
+    wallFramesPerSec: Math.round(stream.frames / wallOurs),
+    wallReceiverFramesPerSec: Math.round(stream.frames / wallTheirs),
   };
-  console.log(`${label}: ${stream.frames} frames, ${(stream.bytes / 1e6).toFixed(1)} MB in ${stream.chunks.length} chunks of ${CHUNK / 1024} KiB`);
-  console.log(`  FrameDecoder  ${(f.framesPerSec / 1e6).toFixed(2)} M frames/s  ${f.mbPerSec} MB/s  (median ${(mo * 1000).toFixed(1)} ms of ${ROUNDS})`);
-  console.log(`  ws Receiver   ${(f.receiverFramesPerSec / 1e6).toFixed(2)} M frames/s  ${f.receiverMbPerSec} MB/s  (median ${(mt * 1000).toFixed(1)} ms)`);
-  console.log(`  ratio         ${(f.framesPerSec / f.receiverFramesPerSec).toFixed(2)}x ws`);
+  const m = (x: number): string => (x / 1e6).toFixed(2);
+  console.log(`${label}: ${stream.frames} frames, ${mb.toFixed(1)} MB in ${stream.chunks.length} chunks of ${CHUNK / 1024} KiB`);
+  console.log(`  FrameDecoder  ${m(f.framesPerSec)} M frames/s  ${f.mbPerSec} MB/s   (wall-clock ${m(f.wallFramesPerSec)} M frames/s)`);
+  console.log(`  ws Receiver   ${m(f.receiverFramesPerSec)} M frames/s  ${f.receiverMbPerSec} MB/s   (wall-clock ${m(f.wallReceiverFramesPerSec)} M frames/s)`);
+  console.log(`  ratio         ${(f.framesPerSec / f.receiverFramesPerSec).toFixed(2)}x ws (wall-clock ${(f.wallFramesPerSec / f.wallReceiverFramesPerSec).toFixed(2)}x)`);
   return f;
 }
 
+console.log(`median of ${ROUNDS} alternating rounds; rates are per CPU-second of this process (robust on shared machines), wall-clock in brackets`);
 const small = measure('small frames (8-128 B text/binary, masked)', buildStream(FRAMES, true));
 const mixed = measure('mixed stream (small, medium 1-16 KiB, control, fragmented; masked)', buildStream(FRAMES, false));
 console.log(

@@ -104,21 +104,20 @@ export async function runDecode(argv: string[], io: DecodeIo): Promise<number> {
   let decoder: FrameDecoder | null = null;
   const makeDecoder = (direction: Direction): FrameDecoder => new FrameDecoder({ from: direction, deflate, maxPayload });
   if (from !== null) decoder = makeDecoder(from);
+  // Until the sender is known (no --from), the first byte waits here.
+  let head: Uint8Array = new Uint8Array(0);
 
   try {
     for await (const data of source) {
-      const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Uint8Array);
+      let chunk = typeof data === 'string' ? Buffer.from(data) : (data as Uint8Array);
       if (chunk.length === 0) continue;
       if (decoder === null) {
-        // RFC 6455 §5.1: clients mask every frame, servers none, so the
-        // first frame's MASK bit names the sender.
+        chunk = Buffer.concat([head, chunk]);
         if (chunk.length < 2) {
-          decoder = makeDecoder('client');
-        } else {
-          const guessed: Direction = (chunk[1] & 0x80) !== 0 ? 'client' : 'server';
-          io.stderr.write(`framescope decode: --from not given; the first frame is ${guessed === 'client' ? 'masked' : 'not masked'}, decoding as ${guessed}\n`);
-          decoder = makeDecoder(guessed);
+          head = chunk;
+          continue;
         }
+        decoder = makeDecoder(guessSender(chunk, io.stderr));
       }
       await emit(decoder.push(chunk), io.stdout);
       // After a fatal violation a real endpoint stops reading; so do we.
@@ -131,8 +130,23 @@ export async function runDecode(argv: string[], io: DecodeIo): Promise<number> {
   } finally {
     if (source !== io.stdin) (source as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
   }
+  if (decoder === null && head.length > 0) {
+    // A 1-byte stream is too short to tell who sent it, and truncated either way.
+    decoder = makeDecoder('client');
+    await emit(decoder.push(head), io.stdout);
+  }
   if (decoder !== null) await emit(decoder.end(), io.stdout);
   return 0;
+}
+
+/**
+ * RFC 6455 §5.1: clients mask every frame and servers none, so the first
+ * frame's MASK bit names the sender.
+ */
+function guessSender(firstBytes: Uint8Array, stderr: NodeJS.WritableStream): Direction {
+  const guessed: Direction = (firstBytes[1] & 0x80) !== 0 ? 'client' : 'server';
+  stderr.write(`framescope decode: --from not given; the first frame is ${guessed === 'client' ? 'masked' : 'not masked'}, decoding as ${guessed}\n`);
+  return guessed;
 }
 
 function describe(e: NodeJS.ErrnoException): string {

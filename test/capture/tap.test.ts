@@ -532,8 +532,9 @@ describe('tap against python websockets', () => {
     py?.kill();
   });
 
-  it('records the handshake and frames of a ws client talking to a python websockets server', async (ctx) => {
-    if (!available) ctx.skip();
+  it('records the handshake and frames of a ws client talking to a python websockets server', async () => {
+    // .ci/run installs python3-websockets; without it this independent peer is missing, which is a failure.
+    expect(available, '/usr/bin/python3 with the websockets module (apt-get install python3-websockets)').toBe(true);
     const proxy = await recordingProxy(pyPort);
     cleanups.push(proxy.close);
     const client = recorder();

@@ -29,7 +29,7 @@ describe('encodeFrame', () => {
     // The decoder waits for the 7 missing bytes, then reports the stream truncated.
     expect(violations(decode(bytes, { from: 'server' }))).toMatchObject([{ code: 'WS_ERR_TRUNCATED_FRAME', offset: 0 }]);
     // A shorter declared length makes the rest of the payload the next "frame".
-    const short = decode(encodeFrame({ opcode: Opcode.Text, payload: 'ab\x81\x00', declaredLength: 2 }), { from: 'server' });
+    const short = decode(encodeFrame({ opcode: Opcode.Text, payload: hex('61 62 81 00'), declaredLength: 2 }), { from: 'server' });
     expect(frames(short).map((f) => f.length)).toEqual([2, 0]);
   });
 

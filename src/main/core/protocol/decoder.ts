@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { Direction, ViolationCloseCode, ViolationCode } from './constants';
 import {
   FIN_MASK,
@@ -20,8 +20,8 @@ import {
 } from './constants';
 import { MessageInflater } from './deflate';
 import type { PermessageDeflateParams } from './permessage-deflate-params';
-import { applyMask, maskKeyToInt, xorMask } from './encoder';
-import { Utf8Validator, decodeUtf8, findInvalidUtf8 } from './utf8';
+import { applyMask, xorMask } from './encoder';
+import { Utf8Validator, decodeAscii, decodeUtf8, findInvalidUtf8 } from './utf8';
 
 /**
  * A sans-I/O RFC 6455 frame decoder (with RFC 7692 inflation for display).
@@ -105,7 +105,10 @@ export interface RsvAllowance {
 export interface FrameDecoderOptions {
   /** Who sent these bytes: client frames must be masked, server frames must not (RFC 6455 §5.1). */
   readonly from: Direction;
-  /** Largest message accepted, wire and inflated; default 64 MiB (RFC 6455 §10.4). */
+  /**
+   * Largest message accepted, in bytes, on the wire and after inflation;
+   * default 64 MiB (RFC 6455 §10.4). Infinity for no limit.
+   */
   readonly maxPayload?: number;
   /** The negotiated permessage-deflate parameters, if any (RFC 7692). */
   readonly deflate?: PermessageDeflateParams | null;
@@ -131,8 +134,13 @@ const GET_DATA = 4;
 const EMPTY: Uint8Array = new Uint8Array(0);
 const NO_EVENTS: DecodeEvent[] = [];
 const TWO_POW_32 = 2 ** 32;
-const SLAB_SIZE = 64 * 1024;
-const SLAB_MAX_ALLOC = 4 * 1024;
+/**
+ * Copied payloads up to SLAB_MAX_ALLOC bytes are carved from shared slabs:
+ * an ArrayBuffer of its own per payload costs more than decoding the frame.
+ * A slab stays alive while any payload in it does.
+ */
+const SLAB_SIZE = 256 * 1024;
+const SLAB_MAX_ALLOC = 16 * 1024;
 /** RFC 6455 §5.2: the smallest lengths that need the 16- and 64-bit encodings. */
 const MIN_LENGTH_16 = 126;
 const MIN_LENGTH_64 = 0x1_0000;
@@ -183,6 +191,8 @@ export class FrameDecoder {
   private masked = false;
   private maskKey: Uint8Array | null = null;
   private maskInt = 0;
+  /** What unmasking learnt about the last payload: 1 all ASCII, 0 not, -1 unknown. */
+  private payloadAscii = -1;
   private length = 0;
   private lengthEncoding: 7 | 16 | 64 = 7;
 
@@ -405,8 +415,14 @@ export class FrameDecoder {
         return this.fatal('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `message payload of ${total} bytes exceeds the limit of ${this.maxPayload} bytes`);
       }
     }
-    this.state = this.masked ? GET_MASK : GET_DATA;
-    return true;
+    // Go straight on to the next state rather than round the loop: most
+    // frames arrive whole, and this is the hot path.
+    if (this.masked) {
+      this.state = GET_MASK;
+      return this.getMask();
+    }
+    this.state = GET_DATA;
+    return this.getData();
   }
 
   private getMask(): boolean {
@@ -414,22 +430,24 @@ export class FrameDecoder {
     this.take(4);
     const s = this.src;
     const p = this.srcPos;
-    const key = new Uint8Array(4);
-    key[0] = s[p];
-    key[1] = s[p + 1];
-    key[2] = s[p + 2];
-    key[3] = s[p + 3];
-    this.maskKey = key;
-    this.maskInt = maskKeyToInt(key);
+    const key = (s[p] | (s[p + 1] << 8) | (s[p + 2] << 16) | (s[p + 3] << 24)) | 0;
+    this.maskInt = key;
+    // The key the event shows lives in the slab too: a view on an existing
+    // ArrayBuffer is about twice as cheap to create as a new Uint8Array(4).
+    const at = this.slabAlloc(4);
+    (this.slabView as DataView).setInt32(at, key, true);
+    this.maskKey = new Uint8Array(this.slab as ArrayBuffer, at, 4);
     this.state = GET_DATA;
-    return true;
+    return this.getData();
   }
 
   private getData(): boolean {
     const length = this.length;
     if (this.buffered < length) return false;
     const payloadOffset = this.offset;
-    const payload = length === 0 ? EMPTY : this.takePayload(length);
+    let payload = EMPTY;
+    if (length === 0) this.payloadAscii = 1;
+    else payload = this.takePayload(length);
     this.state = GET_INFO;
     if (this.opcode >= Opcode.Close) this.controlFrame(payload, payloadOffset);
     else this.dataFrame(payload, payloadOffset);
@@ -536,13 +554,18 @@ export class FrameDecoder {
   private finishSingle(payload: Uint8Array, payloadOffset: number): void {
     let text: string | undefined;
     if (this.msgOpcode === Opcode.Text) {
-      if (!isUtf8(payload)) {
+      // ASCII is valid UTF-8 and decodes more cheaply; unmasking may already
+      // have told us, otherwise simdutf checks (most traffic is ASCII).
+      if (this.payloadAscii === 1 || (this.payloadAscii === -1 && isAscii(payload))) {
+        text = decodeAscii(payload);
+      } else if (isUtf8(payload)) {
+        text = decodeUtf8(payload);
+      } else {
         const bad = findInvalidUtf8(payload);
         if (bad === payload.length) this.fatalAt('WS_ERR_INVALID_UTF8', payloadOffset + bad, 'the text message ends inside a UTF-8 sequence');
         else this.fatalAt('WS_ERR_INVALID_UTF8', payloadOffset + bad, `invalid UTF-8 at byte ${bad} of the text message`);
         return;
       }
-      text = decodeUtf8(payload);
     }
     this.emitMessage(payload, false, undefined, text);
   }
@@ -673,13 +696,15 @@ export class FrameDecoder {
     const chunk = this.chunks[this.head];
     const pos = this.pos;
     const masked = this.maskKey !== null;
+    this.payloadAscii = -1;
     if (chunk.length - pos >= n) {
       let out: Uint8Array;
       if (!masked) {
-        out = chunk.subarray(pos, pos + n);
+        // A view made directly: subarray() looks up the species constructor.
+        out = new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n);
       } else if (n <= SLAB_MAX_ALLOC) {
         const at = this.slabAlloc(n);
-        xorMask(this.slabView as DataView, at, this.views[this.head], pos, n, this.maskInt);
+        this.payloadAscii = xorMask(this.slabView as DataView, at, this.views[this.head], pos, n, this.maskInt) === 0 ? 1 : 0;
         out = new Uint8Array(this.slab as ArrayBuffer, at, n);
       } else {
         out = new Uint8Array(n);
@@ -693,7 +718,7 @@ export class FrameDecoder {
       const at = this.slabAlloc(n);
       out = new Uint8Array(this.slab as ArrayBuffer, at, n);
       this.copyOut(out, n);
-      if (masked) xorMask(this.slabView as DataView, at, this.slabView as DataView, at, n, this.maskInt);
+      if (masked) this.payloadAscii = xorMask(this.slabView as DataView, at, this.slabView as DataView, at, n, this.maskInt) === 0 ? 1 : 0;
     } else {
       out = new Uint8Array(n);
       this.copyOut(out, n);
@@ -702,11 +727,7 @@ export class FrameDecoder {
     return out;
   }
 
-  /**
-   * Reserves n bytes of the current slab and returns their offset. Small
-   * payload copies share 64 KiB slabs (as Node's Buffer pool does): an
-   * ArrayBuffer per small frame costs more than decoding the frame.
-   */
+  /** Reserves n bytes of the current slab (see SLAB_SIZE) and returns their offset. */
   private slabAlloc(n: number): number {
     if (this.slab === null || this.slabPos + n > SLAB_SIZE) {
       this.slab = new ArrayBuffer(SLAB_SIZE);

@@ -214,12 +214,25 @@ export function maskKeyToInt(key: Uint8Array): number {
  * through DataViews, which V8 compiles to plain loads and stores; a
  * byte-by-byte loop is several times slower for typical frame sizes.
  * `key` comes from maskKeyToInt().
+ *
+ * Returns the OR of all output bytes' top bits (0x80 per byte lane): zero
+ * exactly when the output is ASCII, which a decoder learns here for free.
  */
-export function xorMask(dst: DataView, dstOff: number, src: DataView, srcOff: number, n: number, key: number): void {
+export function xorMask(dst: DataView, dstOff: number, src: DataView, srcOff: number, n: number, key: number): number {
   const words = n & ~3;
+  let seen = 0;
   let i = 0;
-  for (; i < words; i += 4) dst.setInt32(dstOff + i, src.getInt32(srcOff + i, true) ^ key, true);
-  for (; i < n; i++) dst.setUint8(dstOff + i, src.getUint8(srcOff + i) ^ ((key >>> ((i & 3) << 3)) & 0xff));
+  for (; i < words; i += 4) {
+    const v = src.getInt32(srcOff + i, true) ^ key;
+    dst.setInt32(dstOff + i, v, true);
+    seen |= v;
+  }
+  for (; i < n; i++) {
+    const v = src.getUint8(srcOff + i) ^ ((key >>> ((i & 3) << 3)) & 0xff);
+    dst.setUint8(dstOff + i, v);
+    seen |= v;
+  }
+  return seen & 0x80808080;
 }
 
 /**

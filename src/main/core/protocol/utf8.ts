@@ -97,11 +97,13 @@ export function findInvalidUtf8(bytes: Uint8Array): number {
   return at !== -1 ? at : bytes.length;
 }
 
-type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
-// Buffer#utf8Slice is what buf.toString('utf8') runs; called on a plain
-// Uint8Array it skips Buffer's argument handling and is clearly faster than
-// TextDecoder for the short texts most frames carry.
-const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Utf8Slice }).utf8Slice;
+type Slice = (this: Uint8Array, start: number, end: number) => string;
+// Buffer#utf8Slice and #latin1Slice are what buf.toString('utf8' / 'latin1')
+// run; called on a plain Uint8Array they skip Buffer's argument handling and
+// are clearly faster than TextDecoder for the short texts most frames carry.
+const slices = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: Slice };
+const utf8Slice = slices.utf8Slice;
+const latin1Slice = slices.latin1Slice;
 // ignoreBOM keeps a leading U+FEFF, as utf8Slice does: the console shows what was sent.
 const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -111,4 +113,12 @@ const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
  */
 export function decodeUtf8(bytes: Uint8Array): string {
   return utf8Slice !== undefined ? utf8Slice.call(bytes, 0, bytes.length) : textDecoder.decode(bytes);
+}
+
+/**
+ * Decodes bytes known to be ASCII (a subset of UTF-8): copying them into a
+ * one-byte string is cheaper than UTF-8 decoding.
+ */
+export function decodeAscii(bytes: Uint8Array): string {
+  return latin1Slice !== undefined ? latin1Slice.call(bytes, 0, bytes.length) : decodeUtf8(bytes);
 }
