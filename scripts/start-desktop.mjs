@@ -1,0 +1,23 @@
+// npm start: make sure Electron's binary is there (since Electron 42 it is
+// fetched on first start, not at npm install), then build and start the app.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let electronPath;
+try {
+  // Requiring the package downloads the binary when it is missing.
+  electronPath = require('electron');
+} catch (error) {
+  console.error(
+    `Framescope: Electron's binary is not installed and could not be downloaded (${error.message}).\n` +
+      'Check the network route to Electron\'s download host, or run Framescope in a browser instead:\n' +
+      '  npm run web',
+  );
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'preview', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, ELECTRON_EXEC_PATH: electronPath },
+});
+process.exit(result.status ?? 1);
