@@ -13,6 +13,8 @@ Usage:
   framescope web [--host H] [--port P]    serve the app to a browser; prints the URL (with its token) first
   framescope decode [--from client|server] [--deflate "permessage-deflate; …"] FILE|-
                                           decode a raw one-direction frame stream to NDJSON
+  framescope connect URL [-H 'Name: value']… [--send TEXT]… [--close CODE[:REASON]] …  (all options: connect --help)
+                                          connect as a client: the handshake and every frame as NDJSON; stdin's lines are sent
   framescope --help                       this text
   framescope --version                    the version
 
@@ -50,6 +52,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return (await import('./web')).runWeb(rest, io);
     case 'decode':
       return (await import('./decode')).runDecode(rest, io);
+    case 'serve':
+      return (await import('./serve')).runServe(rest, io);
+    case 'connect':
+      return (await import('./connect')).runConnect(rest, io);
     default:
       io.stderr.write(`framescope: unknown command '${command}'\n\n${HELP}`);
       return 2;

@@ -6,7 +6,8 @@
 /** Which side of the capture a frame travelled: Framescope sent it, or received it. */
 export type FlowDirection = 'out' | 'in';
 
-export type ConnectionRole = 'client' | 'server';
+/** 'imported': a connection read from a HAR file, offline; nothing can be sent on it. */
+export type ConnectionRole = 'client' | 'server' | 'imported';
 
 export type ConnectionState = 'connecting' | 'open' | 'closing' | 'closed' | 'failed';
 
@@ -40,6 +41,8 @@ export interface ConnectionInfo {
   periodic?: { running: boolean; sent: number; count: number; intervalMs: number };
   /** Client connections through an HTTP proxy: its URL, without credentials. */
   proxy?: string;
+  /** Imported connections: the file they came from. */
+  source?: string;
 }
 
 export type AppName = 'echo' | 'chat' | 'pubsub' | 'log-view' | 'periodic' | 'script';
@@ -130,7 +133,32 @@ export interface FrameDetail {
   text?: string;
   closeCode?: number;
   closeReason?: string;
-  violation?: { code: string; closeCode: number; rule: string; message: string };
+  /** The close code's registered name and meaning (RFC 6455 §7.4, IANA registry). */
+  closeCodeName?: string;
+  closeCodeMeaning?: string;
+  /**
+   * The violation, with what it means in plain words and the RFC section its
+   * rule quotes (e.g. "§5.2").
+   */
+  violation?: { code: string; closeCode: number; rule: string; message: string; explanation?: string; section?: string };
+  /** Bytes of the payload carried by `payloadHex` (it is cut at the request's maxPayloadBytes). */
+  payloadShown?: number;
+  /** The message this frame belongs to, when it is part of a fragmented or compressed one. */
+  message?: {
+    headId: number;
+    lastId: number;
+    frames: number;
+    /** Opcode of the message (its first frame). */
+    opcode: number;
+    /** Sum of the frames' payload lengths on the wire. */
+    wireLength: number;
+    compressed: boolean;
+    /** Length after inflation (RFC 7692), once the message is complete. */
+    inflatedLength?: number;
+    complete: boolean;
+  };
+  /** Text of the whole message when this is its last frame and the message is text (inflated if compressed). */
+  messageText?: string;
 }
 
 export interface LogLine {

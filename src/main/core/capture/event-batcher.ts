@@ -4,7 +4,7 @@
  * Frames are read from the capture store in packed columns at flush time, so
  * the cost per frame on the hot path is one comparison, not one message.
  */
-import type { CaptureStats, EventBatch } from '../../../shared/contract';
+import type { CaptureStats, EventBatch, TailInfo, TailRecord } from '../../../shared/contract';
 import type { ConnectionInfo, LogLine, ServerInfo } from '../../../shared/records';
 import type { WorkspaceChange } from '../app/changes';
 import type { CaptureStore } from './capture-store';
@@ -38,6 +38,8 @@ export class EventBatcher {
   private readonly connections = new Map<string, ConnectionInfo>();
   private readonly servers = new Map<string, ServerInfo>();
   private logs: LogLine[] = [];
+  private tail: TailRecord[] = [];
+  private readonly tails = new Map<string, TailInfo>();
   private lastStats: CaptureStats | null = null;
   private closed = false;
 
@@ -66,6 +68,12 @@ export class EventBatcher {
       case 'log':
         this.logs.push(change.line);
         break;
+      case 'tail':
+        this.tail.push(change.record);
+        break;
+      case 'tailInfo':
+        this.tails.set(change.info.id, change.info);
+        break;
       case 'frames':
         break;
     }
@@ -87,7 +95,14 @@ export class EventBatcher {
       this.lastStats.frames !== stats.frames ||
       this.lastStats.evicted !== stats.evicted ||
       this.lastStats.budgetBytes !== stats.budgetBytes;
-    if (!frames && this.connections.size === 0 && this.servers.size === 0 && this.logs.length === 0 && !statsChanged) {
+    const idle =
+      !frames &&
+      this.connections.size === 0 &&
+      this.servers.size === 0 &&
+      this.logs.length === 0 &&
+      this.tail.length === 0 &&
+      this.tails.size === 0;
+    if (idle && !statsChanged) {
       return;
     }
     const batch: EventBatch = {
@@ -96,11 +111,15 @@ export class EventBatcher {
       connections: [...this.connections.values()],
       servers: [...this.servers.values()],
       logs: this.logs,
+      tail: this.tail,
+      tails: [...this.tails.values()],
       capture: stats,
     };
     this.connections.clear();
     this.servers.clear();
     this.logs = [];
+    this.tail = [];
+    this.tails.clear();
     this.lastStats = stats;
     this.send(batch);
     // More rows than one batch may carry: keep draining at the same pace.

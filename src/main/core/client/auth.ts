@@ -12,10 +12,9 @@
  * credentials are then dropped with a warning, so the person sees why they were not used.
  */
 
-export type AuthSetting =
-  | { kind: 'none' }
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'bearer'; token: string };
+import type { AuthSetting } from '../../../shared/contract/client';
+
+export type { AuthSetting };
 
 export interface ResolvedAuth {
   /** The URL without user:password@ — safe to put in a request line or a log. */

@@ -15,63 +15,19 @@
  *   proxy, see proxy.ts).
  * - deflate defaults to what browsers offer: permessage-deflate with a valueless
  *   client_max_window_bits (RFC 7692 §7.1.2.2).
+ *
+ * The option types themselves are the shared contract's (src/shared/contract/client.ts),
+ * so the renderer's form, the CLI and this validator agree on one shape.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
-import { resolveAuth, type AuthSetting } from './auth';
+import type { AuthSetting, ConnectOptions, DeflateOffer, ReconnectSettings, TlsSettings } from '../../../shared/contract/client';
+import { resolveAuth } from './auth';
 import { parseProxyUrl } from './proxy';
 
-export interface DeflateOffer {
-  /** RFC 7692 §7.1.2.2: `true` offers the parameter without a value ("I support any"). */
-  clientMaxWindowBits?: number | true;
-  /** RFC 7692 §7.1.2.1 */
-  serverMaxWindowBits?: number;
-  /** RFC 7692 §7.1.1.2 */
-  clientNoContextTakeover?: boolean;
-  /** RFC 7692 §7.1.1.1 */
-  serverNoContextTakeover?: boolean;
-}
-
-export interface TlsSettings {
-  /** false: accept any server certificate (self-signed test servers). */
-  verify: boolean;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-  pfxFile?: string;
-  passphrase?: string;
-  /** SNI name (RFC 6066 §3) when it differs from the URL's host. */
-  serverName?: string;
-}
-
-export interface ReconnectSettings {
-  enabled: boolean;
-  /** 0 means no limit. */
-  maxAttempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
-export interface ConnectOptions {
-  url: string;
-  /** Query editor rows, appended to the URL's own query in order. */
-  query: Array<[string, string]>;
-  headers: Array<[string, string]>;
-  subprotocols: string[];
-  auth: AuthSetting;
-  origin?: string;
-  deflate: false | DeflateOffer;
-  handshakeTimeoutMs: number;
-  followRedirects: boolean;
-  maxRedirects: number;
-  tls: TlsSettings;
-  /** A proxy URL, 'env' for the environment (proxy.ts), or null for a direct connection. */
-  proxy?: string | 'env' | null;
-  autoPong: boolean;
-  reconnect: ReconnectSettings;
-}
+export type { AuthSetting, ConnectOptions, DeflateOffer, ReconnectSettings, TlsSettings };
 
 const DEFAULTS: Omit<ConnectOptions, 'url'> = {
   query: [],
@@ -184,6 +140,12 @@ export function normalizeWebSocketUrl(input: unknown): { ok: true; url: URL } | 
   try {
     url = new URL(text);
   } catch {
+    // "http//host" or "ws:/host": a scheme whose "://" was mistyped. Say so rather than
+    // suggest prefixing yet another scheme.
+    const typo = /^(wss?|https?)(:\/?(?!\/)|\/\/)/i.exec(text);
+    if (typo !== null) {
+      return { ok: false, error: `'${input}' is not a valid URL: '${typo[1]}' must be followed by '://' (e.g. ws://host:port/path)` };
+    }
     const hint = /^[^:/]+(:\d+)?(\/|$)/.test(text) ? ` (did you mean 'ws://${text}'?)` : '';
     return { ok: false, error: `'${input}' is not a ws:// or wss:// URL${hint}` };
   }

@@ -34,8 +34,9 @@ export interface SavedConnection {
   updatedAt: string;
 }
 
-export type SavedMessageFormat = 'text' | 'json' | 'hex' | 'base64' | 'template';
-export const SAVED_MESSAGE_FORMATS: readonly SavedMessageFormat[] = ['text', 'json', 'hex', 'base64', 'template'];
+/** 'file' and 'binary-file' keep a path (sent as a text or a binary message); the others what was typed. */
+export type SavedMessageFormat = 'text' | 'json' | 'hex' | 'base64' | 'template' | 'file' | 'binary-file';
+export const SAVED_MESSAGE_FORMATS: readonly SavedMessageFormat[] = ['text', 'json', 'hex', 'base64', 'template', 'file', 'binary-file'];
 
 export interface SavedMessage {
   id: string;
@@ -43,7 +44,7 @@ export interface SavedMessage {
   connectionId: string | null;
   name: string;
   format: SavedMessageFormat;
-  /** What the person typed, in that format. */
+  /** What the person typed, in that format (a file's path for the file formats). */
   body: string;
   createdAt: string;
   updatedAt: string;
