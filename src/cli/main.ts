@@ -15,6 +15,8 @@ Usage:
                                           decode a raw one-direction frame stream to NDJSON
   framescope connect URL [-H 'Name: value']… [--send TEXT]… [--close CODE[:REASON]] …  (all options: connect --help)
                                           connect as a client: the handshake and every frame as NDJSON; stdin's lines are sent
+  framescope serve --port P [--host H] [--tls] [--route PATH=APP]… [--max-connections N] [--config FILE]
+                                          run the embedded server headless; events as NDJSON; Ctrl+C closes clients with 1001
   framescope --help                       this text
   framescope --version                    the version
 

@@ -141,6 +141,25 @@ const TWO_POW_32 = 2 ** 32;
  */
 const SLAB_SIZE = 256 * 1024;
 const SLAB_MAX_ALLOC = 16 * 1024;
+
+/**
+ * The slab is shared by every decoder in the process (JavaScript runs them one
+ * at a time, so no locking): a slab per decoder would cost 256 KiB for each
+ * connection that ever sent a frame, 256 MB for a thousand idle clients.
+ */
+const slab = { buffer: null as ArrayBuffer | null, view: null as DataView | null, pos: 0 };
+
+/** Reserves n bytes of the current slab (see SLAB_SIZE) and returns their offset. */
+function slabAlloc(n: number): number {
+  if (slab.buffer === null || slab.pos + n > SLAB_SIZE) {
+    slab.buffer = new ArrayBuffer(SLAB_SIZE);
+    slab.view = new DataView(slab.buffer);
+    slab.pos = 0;
+  }
+  const at = slab.pos;
+  slab.pos = (at + n + 7) & ~7;
+  return at;
+}
 /** RFC 6455 §5.2: the smallest lengths that need the 16- and 64-bit encodings. */
 const MIN_LENGTH_16 = 126;
 const MIN_LENGTH_64 = 0x1_0000;
@@ -171,9 +190,6 @@ export class FrameDecoder {
   private src: Uint8Array = EMPTY;
   private srcPos = 0;
   private readonly scratch = new Uint8Array(MAX_HEADER_LENGTH);
-  private slab: ArrayBuffer | null = null;
-  private slabView: DataView | null = null;
-  private slabPos = 0;
 
   private state = GET_INFO;
   private events: DecodeEvent[] = NO_EVENTS;
@@ -434,9 +450,9 @@ export class FrameDecoder {
     this.maskInt = key;
     // The key the event shows lives in the slab too: a view on an existing
     // ArrayBuffer is about twice as cheap to create as a new Uint8Array(4).
-    const at = this.slabAlloc(4);
-    (this.slabView as DataView).setInt32(at, key, true);
-    this.maskKey = new Uint8Array(this.slab as ArrayBuffer, at, 4);
+    const at = slabAlloc(4);
+    (slab.view as DataView).setInt32(at, key, true);
+    this.maskKey = new Uint8Array(slab.buffer as ArrayBuffer, at, 4);
     this.state = GET_DATA;
     return this.getData();
   }
@@ -703,9 +719,9 @@ export class FrameDecoder {
         // A view made directly: subarray() looks up the species constructor.
         out = new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n);
       } else if (n <= SLAB_MAX_ALLOC) {
-        const at = this.slabAlloc(n);
-        this.payloadAscii = xorMask(this.slabView as DataView, at, this.views[this.head], pos, n, this.maskInt) === 0 ? 1 : 0;
-        out = new Uint8Array(this.slab as ArrayBuffer, at, n);
+        const at = slabAlloc(n);
+        this.payloadAscii = xorMask(slab.view as DataView, at, this.views[this.head], pos, n, this.maskInt) === 0 ? 1 : 0;
+        out = new Uint8Array(slab.buffer as ArrayBuffer, at, n);
       } else {
         out = new Uint8Array(n);
         applyMask(out, chunk, pos, n, this.maskKey as Uint8Array);
@@ -715,10 +731,10 @@ export class FrameDecoder {
     }
     let out: Uint8Array;
     if (n <= SLAB_MAX_ALLOC) {
-      const at = this.slabAlloc(n);
-      out = new Uint8Array(this.slab as ArrayBuffer, at, n);
+      const at = slabAlloc(n);
+      out = new Uint8Array(slab.buffer as ArrayBuffer, at, n);
       this.copyOut(out, n);
-      if (masked) this.payloadAscii = xorMask(this.slabView as DataView, at, this.slabView as DataView, at, n, this.maskInt) === 0 ? 1 : 0;
+      if (masked) this.payloadAscii = xorMask(slab.view as DataView, at, slab.view as DataView, at, n, this.maskInt) === 0 ? 1 : 0;
     } else {
       out = new Uint8Array(n);
       this.copyOut(out, n);
@@ -727,17 +743,6 @@ export class FrameDecoder {
     return out;
   }
 
-  /** Reserves n bytes of the current slab (see SLAB_SIZE) and returns their offset. */
-  private slabAlloc(n: number): number {
-    if (this.slab === null || this.slabPos + n > SLAB_SIZE) {
-      this.slab = new ArrayBuffer(SLAB_SIZE);
-      this.slabView = new DataView(this.slab);
-      this.slabPos = 0;
-    }
-    const at = this.slabPos;
-    this.slabPos = (at + n + 7) & ~7;
-    return at;
-  }
 
   /** Copies the next n bytes, spread over several chunks, into dst[0..n). */
   private copyOut(dst: Uint8Array, n: number): void {

@@ -4,6 +4,7 @@
  * through this narrow interface only, so it never touches sockets or the capture
  * pipeline, and tests can drive it with plain objects.
  */
+import type { PubSubSnapshot } from './pubsub';
 
 /** What an app may know about and do with one accepted WebSocket connection. */
 export interface AppConnection {
@@ -26,6 +27,8 @@ export interface AppRequest {
   /** Header names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
   readonly remoteAddress: string;
+  /** The id the connection gets if the upgrade is accepted (the same id onOpen sees). */
+  readonly connectionId?: string;
 }
 
 /** Services the server lends to every app on a route. */
@@ -36,7 +39,15 @@ export interface AppContext {
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
+/** What a publish from outside the app (the console's "publish" button) did. */
+export type AppPublishResult = number | { error: string };
+
 export interface RouteApp {
+  /**
+   * Settles when the app can answer upgrades (a script loaded, log files opened). The server
+   * awaits it before it listens, because onInit must decide synchronously.
+   */
+  readonly ready?: Promise<void>;
   /** Before the 101 is sent; returning false refuses the upgrade (ntopng onWsInit). */
   onInit?(request: AppRequest): boolean | void;
   /** After the connection is open; returning false ends it (ntopng onWsReady). */
@@ -44,6 +55,13 @@ export interface RouteApp {
   /** A complete data message; returning false ends the connection (ntopng onWsMessage). */
   onMessage?(conn: AppConnection, data: Uint8Array, isBinary: boolean): boolean | void;
   onClose?(conn: AppConnection, code: number, reason: string): void;
+  /** Subscriptions held on this route, for the console's subscriptions view. */
+  snapshot?(): PubSubSnapshot;
+  /**
+   * Publishes `payload` to the subscribers of `topic` on this route (NaviServer `ws::multicast
+   * -exclude`); returns how many connections it was sent to, or an error sentence.
+   */
+  publish?(topic: string, payload: unknown, options?: { exclude?: string }): AppPublishResult;
   /** The route or server is going away: stop timers, watchers. */
   dispose?(): void;
 }

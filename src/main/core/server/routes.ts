@@ -30,8 +30,11 @@ export interface RouteLike {
 
 /** A validated route: the options are the app's checked options. */
 export type RouteEntry = {
-  [K in AppName]: { match: RouteMatch; path: string; app: K; options: AppOptionsMap[K] };
+  [K in AppName]: { match: RouteMatch; path: string; app: K; options: AppOptionsMap[K]; maxConnections?: number };
 }[AppName];
+
+/** Largest per-route or per-server connection cap accepted (far beyond what one process holds). */
+export const MAX_CONNECTION_CAP = 1_000_000;
 
 export interface ResolvedRoute<R> {
   route: R;
@@ -101,7 +104,7 @@ export function resolveRoute<R extends RouteLike>(table: readonly R[], path: str
 // Validation
 // ---------------------------------------------------------------------------------------------
 
-const ROUTE_FIELDS = ['match', 'path', 'app', 'options'];
+const ROUTE_FIELDS = ['match', 'path', 'app', 'options', 'maxConnections'];
 // Control characters and spaces cannot appear in a request-target (RFC 9112 §3.2).
 const BAD_PATH_CHARS = /[\u0000-\u0020\u007f]/;
 
@@ -127,7 +130,8 @@ function routeKey(match: RouteMatch, path: string): string {
 }
 
 /**
- * Checks a route list from the UI or a saved profile. Every error names its field, e.g.
+ * Checks a route list from the UI or a saved profile. `match` defaults to 'exact';
+ * `maxConnections`, when given, caps the route (a 503 beyond it). Every error names its field, e.g.
  * "routes[2].path: '#' must be the last level (in 'a/#/b')" or
  * "routes[0].options.intervalMs: must be an integer from 10 to 86400000 (got 5)".
  */
@@ -147,7 +151,7 @@ export function validateRoutes(input: unknown, path = 'routes'): OptionsResult<R
       if (!ROUTE_FIELDS.includes(key)) errors.push(`${at}.${key}: unknown field; expected ${ROUTE_FIELDS.join(', ')}`);
     }
     let ok = true;
-    const match = r.match;
+    const match = r.match ?? 'exact';
     if (typeof match !== 'string' || !(ROUTE_MATCHES as readonly string[]).includes(match)) {
       errors.push(`${at}.match: must be one of ${ROUTE_MATCHES.map((m) => `'${m}'`).join(', ')} (got ${JSON.stringify(match ?? null)})`);
       ok = false;
@@ -172,6 +176,11 @@ export function validateRoutes(input: unknown, path = 'routes'): OptionsResult<R
         }
       }
     }
+    const cap = r.maxConnections;
+    if (cap !== undefined && (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > MAX_CONNECTION_CAP)) {
+      errors.push(`${at}.maxConnections: must be a whole number from 1 to ${MAX_CONNECTION_CAP} (got ${JSON.stringify(cap)})`);
+      ok = false;
+    }
     const app = r.app;
     if (!isAppName(app)) {
       errors.push(`${at}.app: must be one of ${APP_NAMES.map((a) => `'${a}'`).join(', ')} (got ${JSON.stringify(app ?? null)})`);
@@ -182,7 +191,11 @@ export function validateRoutes(input: unknown, path = 'routes'): OptionsResult<R
       errors.push(...options.errors);
       return;
     }
-    if (ok) routes.push({ match: match as RouteMatch, path: p as string, app, options: options.value } as RouteEntry);
+    if (ok) {
+      const entry = { match: match as RouteMatch, path: p as string, app, options: options.value } as RouteEntry;
+      if (cap !== undefined) entry.maxConnections = cap as number;
+      routes.push(entry);
+    }
   });
   return errors.length ? { ok: false, errors } : { ok: true, value: routes };
 }

@@ -38,8 +38,8 @@
  * version stays in memory until the app restarts; modules the script itself imports are not
  * reloaded.
  *
- * Loading is asynchronous but `onInit` is not: the server should await `ready` before it
- * accepts connections on the route (see the report on app.ts). Until a version has loaded,
+ * Loading is asynchronous but `onInit` is not: the server awaits `ready` (RouteApp.ready)
+ * before it listens. Until a version has loaded,
  * upgrades on the route are refused and the reason logged.
  */
 import { createHash } from 'node:crypto';
@@ -47,7 +47,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AppConnection, AppContext, AppRequest, RouteApp } from '../app';
+import type { AppConnection, AppContext, RouteApp } from '../app';
 import { type PubSubSnapshot, SubscriptionRegistry, formatDelivery } from '../pubsub';
 import { OptionsReader, type OptionsResult } from './options';
 
@@ -128,10 +128,9 @@ export interface ScriptApp extends RouteApp {
   /** Loads the file again if its content changed; true when a new version is now running. */
   reload(): Promise<boolean>;
   snapshot(): PubSubSnapshot;
+  /** Publishes from outside (the console's "publish" button), as the script's api.publish does. */
+  publish(topic: string, payload: unknown, options?: { exclude?: string }): number | { error: string };
 }
-
-/** An AppRequest may carry the id its connection will get (proposed for app.ts). */
-type RequestWithId = AppRequest & { readonly connectionId?: string };
 
 function encodeOutgoing(data: unknown): { data: string | Uint8Array; binary: boolean } {
   if (typeof data === 'string') return { data, binary: false };
@@ -461,14 +460,20 @@ export function createScriptApp(context: AppContext, options: ScriptOptions): Sc
       return s;
     },
     snapshot: () => registry.snapshot(),
+    publish(topic, payload, opts = {}) {
+      try {
+        return api.publish(topic, payload, opts);
+      } catch (e) {
+        return { error: e instanceof Error ? e.message : String(e) };
+      }
+    },
 
     onInit(request) {
       if (!current) {
         context.log('warn', `script ${name}: refusing ${request.path} from ${request.remoteAddress}: ${lastError ? `the script failed to load (${lastError})` : 'the script has not loaded yet'}`);
         return false;
       }
-      const req = request as RequestWithId;
-      const conn = new ScriptConn(req.connectionId ?? `pending-${++pendingCounter}`, request.path, request.remoteAddress);
+      const conn = new ScriptConn(request.connectionId ?? `pending-${++pendingCounter}`, request.path, request.remoteAddress);
       const fn = current.hooks.onInit;
       if (fn) {
         let result: unknown;
@@ -487,7 +492,7 @@ export function createScriptApp(context: AppContext, options: ScriptOptions): Sc
         }
         // Only onInit can fill conn.data before the connection opens, so only then is there
         // something to hand over to onOpen.
-        rememberPending(req.connectionId ?? pendingKey(request.path, request.remoteAddress), conn);
+        rememberPending(request.connectionId ?? pendingKey(request.path, request.remoteAddress), conn);
       }
       return true;
     },
