@@ -20,8 +20,14 @@
  * with an arbitrary origin, so intervals are exact and immune to wall-clock
  * jumps. `tapTimeToEpochMs` converts one to milliseconds since the epoch.
  *
- * Bytes are copied before they reach the sink, because `ws` unmasks received
- * payloads in place in the very buffers the tap saw (Receiver → `unmask`).
+ * Incoming bytes are copied before they reach the sink, because `ws` unmasks
+ * received payloads in place in the very buffers the tap saw (Receiver →
+ * `unmask`), possibly after the sink returned (a frame split across reads).
+ * Outgoing bytes are not: `ws` masks before it writes and never touches a
+ * buffer after handing it to the socket, and nobody may, because the handle
+ * can still be reading it (a write that did not complete at once is queued by
+ * reference). A corked batch (`_writev`) is joined into one chunk, which is a
+ * copy anyway.
  */
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
@@ -51,7 +57,7 @@ export type TapSink = (direction: TapDirection, bytes: Uint8Array, timestampNs: 
 export type Detach = () => void;
 
 export interface TapOptions {
-  /** Copy bytes before handing them to the sink (default true; see the module comment). */
+  /** Copy incoming bytes before handing them to the sink (default true; see the module comment). */
   copy?: boolean;
 }
 
@@ -84,6 +90,20 @@ function chunkBytes(chunk: unknown, encoding: Encoding, copy: boolean): Uint8Arr
 interface WritevEntry {
   chunk: unknown;
   encoding: Encoding;
+}
+
+/** The bytes of a corked batch as one chunk (`ws` sends a header and a payload this way). */
+function joinWritev(chunks: WritevEntry[]): Uint8Array | null {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const bytes = chunkBytes(chunks[i].chunk, chunks[i].encoding, false);
+    if (bytes !== null) {
+      parts.push(bytes);
+      total += bytes.length;
+    }
+  }
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
 }
 
 type Hookable = Duplex & {
@@ -156,15 +176,14 @@ export function tapSocket(socket: Duplex, sink: TapSink, options: TapOptions = {
     ),
     replaceMethod(s, '_write', (orig) =>
       function _write(this: Hookable, chunk: unknown, encoding: Encoding, cb: (err?: Error | null) => void) {
-        emit('out', chunkBytes(chunk, encoding, copy));
+        emit('out', chunkBytes(chunk, encoding, false));
         return orig.call(this, chunk, encoding, cb);
       },
     ),
     replaceMethod(s, '_writev', (orig) =>
       function _writev(this: Hookable, chunks: WritevEntry[], cb: (err?: Error | null) => void) {
         // One writev is one hand-over to the handle; report it as one chunk.
-        const parts = chunks.map((c) => chunkBytes(c.chunk, c.encoding, false)).filter((b): b is Uint8Array => b !== null);
-        emit('out', Buffer.concat(parts));
+        if (active) emit('out', joinWritev(chunks));
         return orig.call(this, chunks, cb);
       },
     ),
@@ -358,6 +377,17 @@ export class ByteStreamSplitter {
     return this.frameStart;
   }
 
+  /**
+   * In the 'frames' state, accounts for `chunk` and returns true: the caller
+   * hands the bytes to its frame decoder itself. Otherwise returns false and
+   * changes nothing; use push(). Same result as push() without its event objects.
+   */
+  passFrames(chunk: Uint8Array): boolean {
+    if (this.stateValue !== 'frames') return false;
+    this.position += chunk.length;
+    return true;
+  }
+
   /** From now on report bytes as HTTP body (the upgrade was refused). */
   refuse(): void {
     if (this.stateValue === 'frames') this.stateValue = 'body';
@@ -442,6 +472,11 @@ export class ConnectionSplitter {
   ) {
     this.request = new ByteStreamSplitter('request', options);
     this.response = new ByteStreamSplitter('response', options);
+  }
+
+  /** ByteStreamSplitter.passFrames for the side `direction` belongs to. */
+  passFrames(direction: TapDirection, bytes: Uint8Array): boolean {
+    return ((direction === 'out') === (this.role === 'client') ? this.request : this.response).passFrames(bytes);
   }
 
   push(direction: TapDirection, bytes: Uint8Array): ConnectionSplitEvent[] {
