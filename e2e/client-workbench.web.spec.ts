@@ -101,3 +101,17 @@ test('a ping measures its round trip', async ({ page }) => {
   await expect(page.locator('[data-testid="frame-row"][data-opcode="9"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="frame-row"][data-opcode="10"]')).toHaveCount(1);
 });
+
+test('JSON: invalid JSON is refused with its line and column; Format pretty-prints without rounding numbers', async ({ page }) => {
+  await page.goto(host.url);
+  await connect(page, await startEchoServer(page));
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  await page.getByTestId('composer-text').fill('{"id": 12345678901234567890,\n "ok": tru}');
+  await page.getByTestId('format-json').click();
+  await expect(page.getByRole('alert').filter({ hasText: /line 2/ })).toBeVisible();
+  await page.getByTestId('composer-text').fill('{"id":12345678901234567890,"tags":["a","b"]}');
+  await page.getByTestId('format-json').click();
+  await expect(page.getByTestId('composer-text')).toHaveValue('{\n  "id": 12345678901234567890,\n  "tags": [\n    "a",\n    "b"\n  ]\n}');
+  await page.getByTestId('composer-send').click();
+  await expect(page.locator('[data-testid="frame-row"][data-direction="in"]')).toHaveCount(1);
+});

@@ -183,6 +183,8 @@ export interface ClientCommands {
   deleteSaved: [{ kind: 'connection' | 'message'; id: string }, SavedWork];
   exportSaved: [{ path: string }, { path: string }];
   importSaved: [{ path: string; mode: 'merge' | 'replace' }, SavedWork];
+  /** Validate JSON and pretty-print it, keeping every number and string as typed. */
+  formatJson: [{ text: string }, { pretty: string; warnings: string[] }];
 }
 
 export const CLIENT_COMMAND_NAMES = [
@@ -201,4 +203,5 @@ export const CLIENT_COMMAND_NAMES = [
   'deleteSaved',
   'exportSaved',
   'importSaved',
+  'formatJson',
 ] as const satisfies readonly (keyof ClientCommands)[];

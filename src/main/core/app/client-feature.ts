@@ -15,6 +15,7 @@ import type { ConnectionInfo } from '../../../shared/records';
 import { fail, ok, type Result } from '../../../shared/result';
 import { ClientSession } from '../client/client-session';
 import { resolvePayload } from '../client/outgoing';
+import { parseJson } from '../client/payload-input';
 import { WorkbenchStore } from '../client/persistence';
 import { prepareConnection } from '../client/prepare';
 import { deleteSaved, saveConnection, savedWorkOf, saveMessage } from '../client/saved-work';
@@ -122,6 +123,11 @@ export class ClientFeature implements Feature<ClientHandlers> {
         const s = r.value;
         ctx.log('info', 'saved work', `imported ${path}: ${s.connectionsAdded} connections added, ${s.connectionsReplaced} replaced; ${s.messagesAdded} messages added, ${s.messagesReplaced} replaced`);
         return ok(savedWorkOf(this.store));
+      },
+      formatJson: async ({ text }) => {
+        if (typeof text !== 'string') return fail('text: expected the JSON to format');
+        const r = parseJson(text);
+        return r.ok ? ok({ pretty: r.value.pretty, warnings: r.value.warnings }) : fail(r.error);
       },
     };
   }

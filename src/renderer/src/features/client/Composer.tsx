@@ -231,6 +231,19 @@ export function Composer({ api, connection }: Props) {
           <button data-testid="composer-send" className="primary" disabled={!open} onClick={() => void send()}>
             {mode === 'raw' ? 'Write frame' : 'Send'}
           </button>
+          {mode === 'json' && (
+            <button
+              data-testid="format-json"
+              onClick={() =>
+                void api.formatJson({ text }).then((r) => {
+                  if (r.ok) setText(r.value.pretty);
+                  report(r, r.ok ? (r.value.warnings.join('; ') || 'valid JSON') : '');
+                })
+              }
+            >
+              Format
+            </button>
+          )}
           {isClient && mode !== 'raw' && (
             <>
               <Field label="Fragments"><input data-testid="fragments" value={fragments} onChange={(e) => setFragments(e.target.value)} className="narrow" /></Field>
