@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { startBrowserHost, type RunningHost } from './browser-host';
+import { startServerFromUi } from './server-ui';
 
 let host: RunningHost;
 test.beforeAll(async () => {
@@ -13,8 +14,7 @@ async function startEchoServer(page: Page, subprotocols?: string): Promise<strin
     await page.getByRole('button', { name: '+ policy and limits' }).click();
     await page.getByLabel('Subprotocols (preference order)').fill(subprotocols);
   }
-  await page.getByTestId('server-start').click();
-  const url = (await page.getByTestId('server-url').last().textContent())!;
+  const url = await startServerFromUi(page);
   expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/echo$/);
   return url;
 }

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { startBrowserHost, type RunningHost } from './browser-host';
+import { startServerFromUi } from './server-ui';
 
 let host: RunningHost;
 test.beforeAll(async () => {
@@ -11,9 +12,8 @@ test('pub/sub: a client subscribes, the person publishes from the server view, t
   await page.goto(host.url);
   await page.getByTestId('server-path').fill('/bus');
   await page.getByTestId('server-app').selectOption('pubsub');
-  await page.getByTestId('server-start').click();
+  const url = await startServerFromUi(page);
   await expect(page.getByTestId('server-view')).toBeVisible();
-  const url = (await page.getByTestId('server-url').last().textContent())!;
 
   await page.getByTestId('client-url').fill(url);
   await page.getByTestId('client-connect').click();
@@ -37,8 +37,7 @@ test('at the connection cap the next client is refused with 503, in words', asyn
   await page.goto(host.url);
   await page.getByRole('button', { name: '+ policy and limits' }).click();
   await page.getByTestId('server-max-connections').fill('1');
-  await page.getByTestId('server-start').click();
-  const url = (await page.getByTestId('server-url').last().textContent())!;
+  const url = await startServerFromUi(page);
   await page.getByTestId('client-url').fill(url);
   await page.getByTestId('client-connect').click();
   await expect(page.locator('.connection-head')).toContainText('open');

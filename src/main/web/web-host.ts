@@ -116,13 +116,18 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 }
 
+/** Bytes queued on a bridge socket beyond which frames wait (a few batches' worth). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
 function attachBridgeClient(client: WebSocket, workspace: HostedWorkspace, intervalMs?: number): void {
   const batcher = new EventBatcher(
     workspace.store,
     (batch) => {
       if (client.readyState === client.OPEN) client.send(encodeReply({ type: 'events', batch }));
     },
-    { intervalMs },
+    // A client still reading earlier batches gets no new frames until it catches up (past the
+    // batcher's backlog bound it skips ahead; the page fetches skipped rows when it needs them).
+    { intervalMs, canSend: () => client.bufferedAmount < MAX_BUFFERED_BYTES },
   );
   const unsubscribe = workspace.onChange(batcher.accept);
   client.on('message', (data, isBinary) => {

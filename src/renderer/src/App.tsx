@@ -1,15 +1,16 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { FramescopeApi } from '../../shared/contract';
 import { Tabs } from './components/controls';
 import { Composer } from './features/client/Composer';
 import { ConnectForm, EMPTY_DRAFT, type ConnectDraft } from './features/client/ConnectForm';
+import { CaptureStatsBadge } from './features/frames/CaptureStatsBadge';
 import { FrameDetailPane } from './features/frames/FrameDetail';
-import { FrameTable } from './features/frames/FrameTable';
+import { FramesPanel } from './features/frames/FramesPanel';
+import { ThemeToggle } from './features/frames/ThemeToggle';
 import { HandshakePanel } from './features/handshake/HandshakePanel';
 import { LogsView } from './features/logs/LogsView';
 import { ServerForm } from './features/server/ServerForm';
 import { ServerView } from './features/server/ServerView';
-import { formatBytes } from './format';
 import { useStoreVersion, type AppStore } from './state/app-store';
 
 interface Props {
@@ -29,23 +30,16 @@ export function App({ api, store }: Props) {
   const view = store.view;
   const connection = view?.kind === 'connection' ? store.connections.get(view.id) : undefined;
   const server = view?.kind === 'server' ? store.servers.get(view.id) : undefined;
-  const rows = useMemo(
-    () => (connection ? store.rows.rowsOf(connection.id) : []),
-    // The row list object is mutated in place; version says when it grew.
-    [store, connection, version],
-  );
 
   return (
-    <div className="app">
+    <div className="app" data-loaded={store.loaded}>
       <header className="topbar">
         <h1>
           <span className="logo">◧</span> Framescope
         </h1>
         <span className="host-badge">{api.host === 'electron' ? 'desktop' : 'browser host'}</span>
-        <span className="stats" data-testid="capture-stats">
-          {store.capture.frames.toLocaleString()} frames · {formatBytes(store.capture.bytes)} of {formatBytes(store.capture.budgetBytes)}
-          {store.capture.evicted > 0 && ` · ${store.capture.evicted.toLocaleString()} evicted`}
-        </span>
+        <CaptureStatsBadge api={api} store={store} />
+        <ThemeToggle />
       </header>
       <aside className="sidebar">
         <ServerForm api={api} onStarted={(id) => store.show({ kind: 'server', id })} />
@@ -65,6 +59,15 @@ export function App({ api, store }: Props) {
               </li>
             ))}
           </ul>
+        </section>
+        <section className="panel" aria-label="All frames">
+          <button
+            data-testid="open-all-frames"
+            className={`list-item ${view?.kind === 'frames' ? 'active' : ''}`}
+            onClick={() => store.show({ kind: 'frames', id: 'all' })}
+          >
+            All frames, every connection
+          </button>
         </section>
         <section className="panel" aria-label="Logs">
           <button
@@ -115,22 +118,41 @@ export function App({ api, store }: Props) {
             </div>
             {connection.error && <p className="error banner" role="alert">{connection.error}</p>}
             {pane === 'frames' ? (
-              <FrameTable rows={store.rows} view={rows} version={version} selectedId={selectedFrame} onSelect={setSelectedFrame} />
+              <FramesPanel
+                key={`frames-${connection.id}`}
+                api={api}
+                store={store}
+                connectionId={connection.id}
+                selectedId={selectedFrame}
+                onSelect={setSelectedFrame}
+                onOpenConnection={(id) => store.show({ kind: 'connection', id })}
+              />
             ) : (
               <HandshakePanel api={api} connectionId={connection.id} stateKey={connection.state} />
             )}
-            <Composer key={connection.id} api={api} connection={connection} />
+            {connection.role !== 'imported' && <Composer key={connection.id} api={api} connection={connection} />}
           </>
         )}
         {view?.kind === 'logs' && <LogsView api={api} store={store} version={version} />}
-        {!server && !connection && view?.kind !== 'logs' && (
+        {view?.kind === 'frames' && (
+          <FramesPanel
+            key="all"
+            api={api}
+            store={store}
+            connectionId={null}
+            selectedId={selectedFrame}
+            onSelect={setSelectedFrame}
+            onOpenConnection={(id) => store.show({ kind: 'connection', id })}
+          />
+        )}
+        {!server && !connection && view?.kind !== 'logs' && view?.kind !== 'frames' && (
           <div className="welcome">
             <h2>Test any WebSocket endpoint, frame by frame</h2>
             <p>Dial a <code>ws://</code> or <code>wss://</code> URL above, or start a local server on the left and connect to it.</p>
           </div>
         )}
       </main>
-      <FrameDetailPane api={api} id={selectedFrame} />
+      <FrameDetailPane api={api} id={selectedFrame} onSelect={setSelectedFrame} />
     </div>
   );
 }

@@ -55,6 +55,11 @@ export interface EventBatch {
   /** Latest state of each tail that changed. */
   tails: TailInfo[];
   capture: CaptureStats;
+  /**
+   * Frames the stream skipped for this window so far (it opened late, or fell
+   * behind): still in the store, fetched on demand. Absent when none were.
+   */
+  skipped?: number;
 }
 
 export type CommandHandler<K extends CommandName> = (

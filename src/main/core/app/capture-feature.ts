@@ -1,36 +1,355 @@
-/** The capture commands: open one row, clear, and what a reloaded renderer needs. */
-import type { CaptureCommands, CommandHandler, HandshakeView, Snapshot } from '../../../shared/contract';
-import { fail, ok } from '../../../shared/result';
+/**
+ * The capture commands: open one row, clear, what a reloaded renderer needs,
+ * and the inspector's work that must happen where the payloads are — filter
+ * scans, rows on demand, exports to HAR and NDJSON, HAR imports.
+ */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { readFile, rename, stat, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MAX_CAPTURE_BUDGET_BYTES, MIN_CAPTURE_BUDGET_BYTES } from '../../../shared/contract/capture';
+import type {
+  CaptureCommands,
+  CommandHandler,
+  ExportRequest,
+  ExportResult,
+  FilterRequest,
+  HandshakeView,
+  RowsPage,
+  Snapshot,
+} from '../../../shared/contract';
+import type { PackedFrames } from '../../../shared/records';
+import { fail, ok, type Result } from '../../../shared/result';
+import type { CaptureStore } from '../capture/capture-store';
+import { writeHar, writeNdjson, type ChunkSink, type ExportContext, type ExportSummary } from '../capture/export';
+import { compileQuery, firstIdAfter, messageAround, scanFrames } from '../capture/frame-filter';
+import { parseHar } from '../capture/har';
+import { importHar, type ImportedConnection } from '../capture/har-import';
 import type { Feature, WorkspaceContext } from './context';
 import { frameDetail } from './frame-detail';
 
 export type CaptureHandlers = { [K in keyof CaptureCommands]: CommandHandler<K> };
 
+/** Rows one getRows call may ask for: a screenful many times over, never the whole capture. */
+const MAX_ROWS_PER_REQUEST = 20_000;
+const MAX_IDS_PER_REQUEST = 2_000;
+/** An export answered as text (the browser host's download) stays below this; larger ones need a path. */
+export const MAX_EXPORT_TEXT_BYTES = 64 * 1024 * 1024;
+/** A HAR file larger than this is refused before it is read (JSON.parse holds it all in memory). */
+const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+const MAX_TIMES_PER_REQUEST = 100_000;
+
+function appVersion(): string {
+  // The package file sits at the repository root in a checkout; a packaged app may not have it.
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, '../../../../package.json'), join(process.cwd(), 'package.json')]) {
+    try {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'framescope' && pkg.version) return pkg.version;
+    } catch {
+      // Not there: try the next place.
+    }
+  }
+  return 'unknown';
+}
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** A path the person typed: ~ is their home, relative paths start there too. */
+export function resolveUserPath(path: string): string {
+  const trimmed = path.trim();
+  if (trimmed === '~') return homedir();
+  if (trimmed.startsWith('~/')) return join(homedir(), trimmed.slice(2));
+  return isAbsolute(trimmed) ? trimmed : resolve(homedir(), trimmed);
+}
+
+function describeFsError(error: unknown, path: string): string {
+  const e = error as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot write ${path}: permission denied`;
+    case 'ENOENT':
+      return `cannot write ${path}: the folder ${dirname(path)} does not exist`;
+    case 'ENOTDIR':
+      return `cannot write ${path}: a part of the path is a file, not a folder`;
+    case 'EISDIR':
+      return `cannot write ${path}: it is a folder`;
+    case 'ENOSPC':
+      return `cannot write ${path}: the disk is full`;
+    case 'EROFS':
+      return `cannot write ${path}: the file system is read-only`;
+    default:
+      return `cannot write ${path}: ${e.message}`;
+  }
+}
+
 export class CaptureFeature implements Feature<CaptureHandlers> {
   readonly handlers: CaptureHandlers;
+  private readonly imported = new Map<string, ImportedConnection>();
+  private importCount = 0;
+  /** The newest scan per cancel key: an older one still running stops at its next slice. */
+  private readonly scans = new Map<string, number>();
+  private scanCount = 0;
+  private readonly creator = { name: 'Framescope', version: appVersion() };
 
   constructor(
-    ctx: WorkspaceContext,
-    snapshot: () => Omit<Snapshot, 'capture'>,
-    handshakeOf: (connectionId: string) => HandshakeView | undefined,
+    private readonly ctx: WorkspaceContext,
+    private readonly snapshot: () => Omit<Snapshot, 'capture'>,
+    private readonly handshakeOf: (connectionId: string) => HandshakeView | undefined,
   ) {
     const { store } = ctx;
     this.handlers = {
       getHandshake: async ({ connectionId }) => {
-        const view = handshakeOf(connectionId);
+        const view = this.imported.get(connectionId)?.handshake ?? handshakeOf(connectionId);
         return view ? ok(view) : fail(`no connection '${connectionId}'`);
       },
-      getFrame: async ({ id }) => {
+      getFrame: async ({ id, maxPayloadBytes }) => {
         const row = store.get(id);
         if (!row) {
           return fail(id < store.firstId ? `frame #${id} was evicted to stay within the capture budget` : `no frame #${id}`);
         }
-        return ok(frameDetail(row));
+        const around = messageAround(store.scanColumns(), id);
+        return ok(
+          frameDetail(row, {
+            maxPayloadBytes,
+            message: around
+              ? {
+                  headId: around.headId,
+                  lastId: around.lastId,
+                  frames: around.frames,
+                  opcode: around.opcode,
+                  wireLength: around.wireLength,
+                  compressed: around.compressed,
+                  inflatedLength: around.inflatedLength,
+                  complete: around.complete,
+                }
+              : undefined,
+            messageBytes: around?.bytes,
+          }),
+        );
       },
-      getSnapshot: async () => ok({ ...snapshot(), capture: store.stats() }),
+      getSnapshot: async () => ok({ ...this.fullSnapshot(), capture: store.stats() }),
       clearCapture: async () => ok({ cleared: store.clear() }),
+      filterFrames: (request) => this.filter(request),
+      getRows: async (request) => this.rows(store, request),
+      locateTimes: async ({ times }) => {
+        if (!Array.isArray(times) || times.some((t) => typeof t !== 'number' || !Number.isFinite(t))) {
+          return fail('times: a list of times in milliseconds since the epoch');
+        }
+        if (times.length > MAX_TIMES_PER_REQUEST) return fail(`times: at most ${MAX_TIMES_PER_REQUEST} per request`);
+        const cols = store.scanColumns();
+        return ok({ ids: times.map((t) => firstIdAfter(cols, t)) });
+      },
+      exportCapture: (request) => this.export(store, request),
+      setCaptureBudget: async ({ bytes }) => {
+        if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < MIN_CAPTURE_BUDGET_BYTES || bytes > MAX_CAPTURE_BUDGET_BYTES) {
+          return fail(`bytes: a budget from ${MIN_CAPTURE_BUDGET_BYTES / 1024 / 1024} MiB to ${MAX_CAPTURE_BUDGET_BYTES / 1024 ** 3} GiB`);
+        }
+        const before = store.stats().evicted;
+        store.setBudget(Math.floor(bytes));
+        const stats = store.stats();
+        if (stats.evicted > before) ctx.log('info', 'capture', `budget lowered: ${stats.evicted - before} oldest frame(s) evicted`);
+        return ok(stats);
+      },
+      importHar: async ({ path, text, name }) => {
+        let source = name ?? 'imported.har';
+        let content = text;
+        if (content === undefined) {
+          if (typeof path !== 'string' || path.trim() === '') return fail('path: enter the path of a HAR file to open');
+          const full = resolveUserPath(path);
+          source = name ?? full.split(/[\\/]/).pop() ?? full;
+          try {
+            const info = await stat(full);
+            if (info.isDirectory()) return fail(`cannot open ${full}: it is a folder`);
+            if (info.size > MAX_IMPORT_BYTES) return fail(`cannot open ${full}: it is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB`);
+            content = await readFile(full, 'utf8');
+          } catch (error) {
+            const e = error as NodeJS.ErrnoException;
+            return fail(e.code === 'ENOENT' ? `cannot open ${full}: no such file` : e.code === 'EACCES' ? `cannot open ${full}: permission denied` : `cannot open ${full}: ${e.message}`);
+          }
+        } else if (typeof content !== 'string') {
+          return fail('text: the HAR file as text');
+        }
+        const parsed = parseHar(content);
+        if (!parsed.ok) return fail(`${source}: ${parsed.error}`);
+        if (parsed.value.connections.length === 0) {
+          return fail(`${source}: ${parsed.value.warnings[0] ?? 'the file has no WebSocket connections'}`);
+        }
+        const summary = importHar(store, parsed.value, { prefix: 'har', firstNumber: this.importCount + 1, source });
+        this.importCount += summary.connections.length;
+        for (const c of summary.connections) {
+          this.imported.set(c.info.id, c);
+          ctx.hub.emit({ kind: 'connection', info: c.info });
+        }
+        ctx.log('info', 'import', `opened ${source}: ${summary.connections.length} connection(s), ${summary.frames} message(s)`);
+        return ok({
+          connections: summary.connections.map((c) => c.info),
+          frames: summary.frames,
+          skippedEntries: parsed.value.skippedEntries,
+          warnings: parsed.value.warnings,
+        });
+      },
     };
   }
 
-  async dispose(): Promise<void> {}
+  private fullSnapshot(): Omit<Snapshot, 'capture'> {
+    const base = this.snapshot();
+    return { ...base, connections: [...base.connections, ...[...this.imported.values()].map((c) => c.info)] };
+  }
+
+  private async filter(request: FilterRequest): Promise<Result<import('../../../shared/contract').FilterResult>> {
+    if (typeof request.query !== 'object' || request.query === null) return fail('query: missing');
+    if (!isId(request.fromId)) return fail('fromId: a row id (0 or more)');
+    if (request.toId !== undefined && !isId(request.toId)) return fail('toId: a row id (0 or more)');
+    const compiled = compileQuery(request.query);
+    if (!compiled.ok) return compiled;
+    const key = typeof request.cancelKey === 'string' ? request.cancelKey : null;
+    const generation = ++this.scanCount;
+    if (key !== null) this.scans.set(key, generation);
+    const budgetMs = typeof request.budgetMs === 'number' && request.budgetMs > 0 ? Math.min(request.budgetMs, 5000) : undefined;
+    try {
+      const result = await scanFrames(this.ctx.store, compiled.value, request.fromId, request.toId, {
+        budgetMs,
+        isCancelled: key === null ? undefined : () => this.scans.get(key) !== generation,
+      });
+      return ok(result);
+    } finally {
+      if (key !== null && this.scans.get(key) === generation) this.scans.delete(key);
+    }
+  }
+
+  private rows(store: CaptureStore, request: { fromId?: number; count?: number; ids?: number[] }): Result<RowsPage | null> {
+    if (Array.isArray(request.ids)) {
+      if (request.ids.length > MAX_IDS_PER_REQUEST) return fail(`ids: at most ${MAX_IDS_PER_REQUEST} per request`);
+      if (!request.ids.every(isId)) return fail('ids: row ids (0 or more)');
+      const pages: PackedFrames[] = [];
+      const ids: number[] = [];
+      for (const id of request.ids) {
+        if (!store.has(id)) continue;
+        const page = store.pack(id, 1);
+        if (page) {
+          pages.push(page);
+          ids.push(id);
+        }
+      }
+      return ok(mergePages(pages, ids));
+    }
+    if (!isId(request.fromId)) return fail('fromId: a row id (0 or more)');
+    const count = request.count ?? 1000;
+    if (!isId(count)) return fail('count: a number of rows');
+    return ok(store.pack(request.fromId, Math.min(count, MAX_ROWS_PER_REQUEST)));
+  }
+
+  private exportContext(store: CaptureStore): ExportContext {
+    const snapshot = this.fullSnapshot();
+    return {
+      store,
+      connections: snapshot.connections,
+      servers: snapshot.servers,
+      handshakeOf: (id) => this.imported.get(id)?.handshake ?? this.handshakeOf(id),
+      creator: this.creator,
+    };
+  }
+
+  private async export(store: CaptureStore, request: ExportRequest): Promise<Result<ExportResult>> {
+    if (request.format !== 'har' && request.format !== 'ndjson') return fail(`format: 'har' or 'ndjson', not ${JSON.stringify(request.format)}`);
+    if (request.path !== undefined && (typeof request.path !== 'string' || request.path.trim() === '')) {
+      return fail('path: enter where to write the file, or leave it out to download');
+    }
+    if (store.nextId === store.firstId) return fail('there is nothing to export: the capture is empty');
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    const fileName = `framescope-${stamp}.${request.format === 'har' ? 'har' : 'ndjson'}`;
+    const ctx = this.exportContext(store);
+    const options = { connectionIds: request.connectionIds, includeControlFrames: request.includeControlFrames };
+    const produce = (sink: ChunkSink): Promise<ExportSummary> =>
+      request.format === 'har' ? writeHar(ctx, options, sink) : writeNdjson(ctx, options, sink);
+
+    if (request.path === undefined) {
+      const chunks: string[] = [];
+      let bytes = 0;
+      try {
+        const summary = await produce((text) => {
+          bytes += Buffer.byteLength(text);
+          if (bytes > MAX_EXPORT_TEXT_BYTES) throw new ExportTooLarge();
+          chunks.push(text);
+        });
+        return ok({ text: chunks.join(''), fileName, bytes, ...summary });
+      } catch (error) {
+        if (error instanceof ExportTooLarge) {
+          return fail(`the export is larger than ${MAX_EXPORT_TEXT_BYTES / 1024 / 1024} MiB: give a path to write it to instead`);
+        }
+        throw error;
+      }
+    }
+
+    let target = resolveUserPath(request.path);
+    try {
+      if ((await stat(target)).isDirectory()) target = join(target, fileName);
+    } catch {
+      // Not there yet: it is the file to create.
+    }
+    // Written beside the target and renamed at the end: a failed export never leaves half a file
+    // in its place, nor destroys a file that was there.
+    const partial = `${target}.partial-${process.pid}-${Date.now()}`;
+    const stream = createWriteStream(partial, { flags: 'wx' });
+    let streamError: unknown = null;
+    stream.on('error', (error) => (streamError = error));
+    let bytes = 0;
+    try {
+      await new Promise<void>((resolveOpen, rejectOpen) => {
+        stream.once('ready', () => resolveOpen());
+        stream.once('error', rejectOpen);
+      });
+      const summary = await produce(async (text) => {
+        if (streamError) throw streamError;
+        bytes += Buffer.byteLength(text);
+        if (!stream.write(text)) await new Promise<void>((r) => stream.once('drain', () => r()));
+      });
+      await new Promise<void>((resolveEnd, rejectEnd) => stream.end((error?: Error | null) => (error ? rejectEnd(error) : resolveEnd())));
+      if (streamError) throw streamError;
+      await rename(partial, target);
+      this.ctx.log('info', 'export', `wrote ${summary.records} ${request.format === 'har' ? 'message(s)' : 'frame(s)'} to ${target}`);
+      return ok({ path: target, fileName: target.split(/[\\/]/).pop() ?? fileName, bytes, ...summary });
+    } catch (error) {
+      stream.destroy();
+      await unlink(partial).catch(() => undefined);
+      return fail(describeFsError(error, target));
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.scans.clear();
+  }
+}
+
+class ExportTooLarge extends Error {}
+
+/** One page from single-row pages, keeping each row's id. */
+function mergePages(pages: PackedFrames[], ids: number[]): RowsPage | null {
+  if (pages.length === 0) return null;
+  const count = pages.length;
+  const connectionIds: string[] = [];
+  const index = new Map<string, number>();
+  const connection = new Uint32Array(count);
+  const time = new Float64Array(count);
+  const bits = new Uint32Array(count);
+  const length = new Float64Array(count);
+  const preview: string[] = new Array(count);
+  pages.forEach((p, i) => {
+    const cid = p.connectionIds[p.connection[0]];
+    let local = index.get(cid);
+    if (local === undefined) {
+      local = connectionIds.length;
+      index.set(cid, local);
+      connectionIds.push(cid);
+    }
+    connection[i] = local;
+    time[i] = p.time[0];
+    bits[i] = p.bits[0];
+    length[i] = p.length[0];
+    preview[i] = p.preview[0];
+  });
+  return { firstId: ids[0], count, connection, connectionIds, time, bits, length, preview, ids };
 }

@@ -3,20 +3,42 @@
  * re-encoded from the decoded fields (FIN, RSV, opcode, mask key, declared
  * length and the length encoding actually used), which reproduces them exactly.
  */
-import { unpackFrameBits } from '../../../shared/frame-bits';
+import { lengthEncodingOf, unpackFrameBits } from '../../../shared/frame-bits';
 import type { FrameDetail } from '../../../shared/records';
-import type { CapturedRow } from '../capture/capture-store';
-import { opcodeName } from '../protocol/constants';
+import { maskKeyBytes, type CapturedRow } from '../capture/capture-store';
+import { closeCodeInfo, opcodeName, VIOLATIONS } from '../protocol/constants';
 import { encodeFrame, minimalLengthEncoding } from '../protocol/encoder';
 
-const hex = (bytes: Uint8Array | null | undefined): string => (bytes ? Buffer.from(bytes).toString('hex') : '');
+const hex = (bytes: Uint8Array | null | undefined): string =>
+  bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : '';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function frameDetail(row: CapturedRow): FrameDetail {
+/** Payload bytes sent to the detail pane unless it asks for more: a hexdump beyond this is not read. */
+export const DEFAULT_DETAIL_PAYLOAD_BYTES = 1024 * 1024;
+
+export interface FrameDetailContext {
+  maxPayloadBytes?: number;
+  /** The message the frame belongs to (see messageAround in capture-feature). */
+  message?: FrameDetail['message'];
+  /** The whole message's bytes (inflated if compressed) when it is complete and text. */
+  messageBytes?: Uint8Array;
+}
+
+function decodeText(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+export function frameDetail(row: CapturedRow, context: FrameDetailContext = {}): FrameDetail {
   const f = unpackFrameBits(row.bits);
   const extras = row.extras;
-  const lengthEncoding = extras?.lengthEncoding ?? minimalLengthEncoding(row.length);
-  const maskKey = extras?.maskKey ?? null;
+  const limit = Math.max(0, Math.floor(context.maxPayloadBytes ?? DEFAULT_DETAIL_PAYLOAD_BYTES));
+  // Rows that did not record it (violations) show the encoding a conforming sender uses.
+  const lengthEncoding = lengthEncodingOf(row.bits) ?? minimalLengthEncoding(row.length);
+  const maskKey = f.masked && row.maskKey !== undefined ? maskKeyBytes(row.maskKey) : null;
   const base = {
     id: row.id,
     connectionId: row.connectionId,
@@ -35,7 +57,16 @@ export function frameDetail(row: CapturedRow): FrameDetail {
     lengthEncoding,
   };
   if (f.violation) {
-    return { ...base, kind: 'violation', headerHex: '', payloadHex: '', violation: extras?.violation };
+    const v = extras?.violation;
+    const known = v ? (VIOLATIONS as Record<string, { explanation: string } | undefined>)[v.code] : undefined;
+    const section = v ? /(?:RFC \d+ )?§[\d.]+/.exec(v.rule)?.[0] : undefined;
+    return {
+      ...base,
+      kind: 'violation',
+      headerHex: '',
+      payloadHex: '',
+      violation: v ? { ...v, explanation: known?.explanation, section } : undefined,
+    };
   }
   const header = encodeFrame({
     opcode: f.opcode,
@@ -47,22 +78,32 @@ export function frameDetail(row: CapturedRow): FrameDetail {
     declaredLength: row.length,
     lengthEncoding,
   }).subarray(0, 2 + (lengthEncoding === 7 ? 0 : lengthEncoding === 16 ? 2 : 8) + (maskKey ? 4 : 0));
-  const shown = extras?.inflated ?? row.payload;
+  const payload = row.payload;
+  const shownPayload = payload && payload.length > limit ? payload.subarray(0, limit) : payload;
+  const textSource = extras?.inflated ?? payload;
   let text: string | undefined;
-  if (shown && f.opcode !== 0x2 && f.opcode !== 0x8) {
-    try {
-      text = utf8.decode(shown);
-    } catch {
-      text = undefined;
-    }
+  if (textSource && f.opcode !== 0x2 && f.opcode !== 0x8 && !(f.rsv1 && !extras?.inflated)) {
+    text = decodeText(textSource.length > limit ? textSource.subarray(0, limit) : textSource);
   }
-  return {
+  const detail: FrameDetail = {
     ...base,
     kind: 'frame',
     headerHex: hex(header),
-    payloadHex: hex(row.payload),
+    payloadHex: hex(shownPayload),
+    payloadShown: shownPayload?.length ?? 0,
     text,
     closeCode: extras?.closeCode,
     closeReason: extras?.closeReason,
   };
+  if (extras?.closeCode !== undefined) {
+    const info = closeCodeInfo(extras.closeCode);
+    detail.closeCodeName = info.name;
+    detail.closeCodeMeaning = info.meaning;
+  }
+  if (context.message) detail.message = context.message;
+  if (context.messageBytes) {
+    const bytes = context.messageBytes;
+    detail.messageText = decodeText(bytes.length > limit ? bytes.subarray(0, limit) : bytes);
+  }
+  return detail;
 }

@@ -64,11 +64,6 @@ export function maskKeyBytes(key: number): Uint8Array {
   return new Uint8Array([key >>> 24, (key >>> 16) & 0xff, (key >>> 8) & 0xff, key & 0xff]);
 }
 
-/** A mask key's four wire bytes as one big-endian uint32. */
-export function maskKeyToUint32(key: Uint8Array): number {
-  return ((key[0] << 24) | (key[1] << 16) | (key[2] << 8) | key[3]) >>> 0;
-}
-
 export class CaptureStore {
   private capacity = INITIAL_CAPACITY;
   private connIndex = new Uint32Array(INITIAL_CAPACITY);

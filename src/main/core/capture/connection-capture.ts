@@ -36,7 +36,7 @@ import { FrameDecoder, type DecodeEvent, type FrameEvent, type ViolationEvent } 
 import { negotiatedDeflate } from '../protocol/extensions';
 import type { HttpRequestHead, HttpResponseHead } from '../protocol/handshake';
 import { headerValue } from '../protocol/handshake';
-import { maskKeyToUint32, type CaptureStore } from './capture-store';
+import type { CaptureStore } from './capture-store';
 import { ConnectionSplitter } from './tap';
 
 export interface CapturedHandshake {
@@ -228,7 +228,7 @@ export class ConnectionCapture {
           event.length,
           event.offset,
           event.payload,
-          event.maskKey === null ? 0 : maskKeyToUint32(event.maskKey),
+          event.maskKeyInt,
           event.closeCode !== undefined ? { closeCode: event.closeCode, closeReason: event.closeReason } : undefined,
         );
       } else if (event.type === 'violation') {

@@ -10,7 +10,15 @@ import type { WorkspaceChange } from '../app/changes';
 import type { CaptureStore } from './capture-store';
 
 export const DEFAULT_BATCH_INTERVAL_MS = 33;
-export const DEFAULT_MAX_ROWS_PER_BATCH = 50_000;
+/** Rows per batch: a batch is one message the renderer parses in one task, so it must stay small. */
+export const DEFAULT_MAX_ROWS_PER_BATCH = 20_000;
+/**
+ * Rows a consumer may fall behind before the batcher skips ahead to the
+ * newest ones (a window opened on a big capture, or one that cannot keep
+ * up). Skipped rows stay in the store; the renderer fetches them when
+ * scrolled to (getRows) and counts them, so nothing is lost silently.
+ */
+export const DEFAULT_MAX_BACKLOG_ROWS = 100_000;
 
 export interface BatcherTimers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -25,12 +33,22 @@ const realTimers: BatcherTimers = {
 export interface EventBatcherOptions {
   intervalMs?: number;
   maxRowsPerBatch?: number;
+  maxBacklogRows?: number;
+  /**
+   * False while the consumer is still busy with earlier batches (the browser
+   * host's socket has a backlog): frames wait, and past maxBacklogRows are skipped.
+   */
+  canSend?: () => boolean;
   timers?: BatcherTimers;
 }
 
 export class EventBatcher {
   private readonly intervalMs: number;
   private readonly maxRows: number;
+  private readonly maxBacklog: number;
+  private readonly canSend: () => boolean;
+  /** Rows skipped for this consumer so far. */
+  private skipped = 0;
   private readonly timers: BatcherTimers;
   private timer: unknown = null;
   private seq = 0;
@@ -50,8 +68,11 @@ export class EventBatcher {
   ) {
     this.intervalMs = options.intervalMs ?? DEFAULT_BATCH_INTERVAL_MS;
     this.maxRows = options.maxRowsPerBatch ?? DEFAULT_MAX_ROWS_PER_BATCH;
+    this.maxBacklog = Math.max(options.maxBacklogRows ?? DEFAULT_MAX_BACKLOG_ROWS, this.maxRows);
+    this.canSend = options.canSend ?? (() => true);
     this.timers = options.timers ?? realTimers;
-    // A new consumer first receives everything still held, in bounded batches.
+    // A new consumer first receives what is still held, in bounded batches (the newest
+    // maxBacklogRows of it: older rows are skipped, see flush).
     this.nextFrameId = store.firstId;
     if (store.nextId > store.firstId) this.schedule();
   }
@@ -87,6 +108,13 @@ export class EventBatcher {
       this.timer = null;
     }
     if (this.closed) return;
+    if (!this.canSend()) {
+      // The consumer is behind: send nothing now, try again next interval.
+      this.skipAhead();
+      this.schedule();
+      return;
+    }
+    this.skipAhead();
     const frames = this.store.pack(this.nextFrameId, this.maxRows);
     if (frames) this.nextFrameId = frames.firstId + frames.count;
     const stats = this.store.stats();
@@ -115,6 +143,7 @@ export class EventBatcher {
       tails: [...this.tails.values()],
       capture: stats,
     };
+    if (this.skipped > 0) batch.skipped = this.skipped;
     this.connections.clear();
     this.servers.clear();
     this.logs = [];
@@ -124,6 +153,15 @@ export class EventBatcher {
     this.send(batch);
     // More rows than one batch may carry: keep draining at the same pace.
     if (this.store.nextId > this.nextFrameId) this.schedule();
+  }
+
+  /** Past maxBacklogRows behind, jump to the newest rows and count what was jumped over. */
+  private skipAhead(): void {
+    const from = Math.max(this.nextFrameId, this.store.firstId);
+    if (this.store.nextId - from <= this.maxBacklog) return;
+    const to = this.store.nextId - this.maxRows;
+    this.skipped += to - from;
+    this.nextFrameId = to;
   }
 
   close(): void {

@@ -21,9 +21,18 @@ export class AppStore {
   tailLines = new Map<string, TailRecord[]>();
   capture: CaptureStats = { frames: 0, evicted: 0, bytes: 0, budgetBytes: 0 };
   /** What the main area shows: a connection (client or server side), or a server. */
-  view: { kind: 'connection' | 'server' | 'logs'; id: string } | null = null;
+  view: { kind: 'connection' | 'server' | 'logs' | 'frames'; id: string } | null = null;
   version = 0;
+  /** True once main's snapshot has arrived; before that the lists are empty, not known-empty. */
+  loaded = false;
   private readonly listeners = new Set<() => void>();
+  /**
+   * Frames and capture stats change with nearly every batch (30 a second on a
+   * busy stream); only the frame views and the stats badge need to know, so
+   * they have their own channel and the rest of the app is not re-rendered.
+   */
+  framesVersion = 0;
+  private readonly frameListeners = new Set<() => void>();
 
   constructor(private readonly api: FramescopeApi) {}
 
@@ -35,13 +44,15 @@ export class AppStore {
       for (const connection of result.value.connections) this.connections.set(connection.id, connection);
       for (const tail of result.value.tails) this.tails.set(tail.id, tail);
       this.capture = result.value.capture;
+      this.loaded = true;
       this.changed();
     });
     return unsubscribe;
   }
 
   apply(batch: EventBatch): void {
-    if (batch.frames) this.rows.append(batch.frames);
+    // The main side's oldest row id: a gap in the stream above it is counted as skipped.
+    if (batch.frames) this.rows.append(batch.frames, batch.capture.firstId ?? 0);
     for (const server of batch.servers) this.servers.set(server.id, server);
     for (const connection of batch.connections) {
       const isNew = !this.connections.has(connection.id);
@@ -58,7 +69,14 @@ export class AppStore {
       if (lines.length > MAX_TAIL_LINES * 1.2) lines.splice(0, lines.length - MAX_TAIL_LINES);
     }
     this.capture = batch.capture;
-    this.changed();
+    const onlyFrames =
+      batch.connections.length === 0 &&
+      batch.servers.length === 0 &&
+      batch.logs.length === 0 &&
+      (batch.tail?.length ?? 0) === 0 &&
+      (batch.tails?.length ?? 0) === 0;
+    if (onlyFrames) this.framesChanged();
+    else this.changed();
   }
 
   show(view: AppStore['view']): void {
@@ -80,10 +98,27 @@ export class AppStore {
     return () => this.listeners.delete(listener);
   };
 
+  /** Frames or capture stats changed (a change of anything else notifies these listeners too). */
+  subscribeFrames = (listener: () => void): (() => void) => {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  };
+
+  private framesChanged(): void {
+    this.framesVersion++;
+    for (const listener of this.frameListeners) listener();
+  }
+
   private changed(): void {
+    this.framesChanged();
     this.version++;
     for (const listener of this.listeners) listener();
   }
+}
+
+/** Re-render when frames or capture stats change (and on any other change). */
+export function useFramesVersion(store: AppStore): number {
+  return useSyncExternalStore(store.subscribeFrames, () => store.framesVersion);
 }
 
 /** Re-render when the store changes; returns the version for memo keys. */

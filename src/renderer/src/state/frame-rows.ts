@@ -1,83 +1,255 @@
 /**
- * The renderer's copy of captured rows: compact columns (no object per row),
- * appended from packed batches. Payloads stay on the main side; only a short
- * preview string per row is kept for the table.
+ * The renderer's copy of captured rows: compact columns in blocks addressed by
+ * row id, filled from the event stream and, on demand, from `getRows` (rows
+ * the stream skipped, or that were dropped here to stay within a bound).
+ * Payloads stay on the main side; each row keeps a short preview.
+ *
+ * Why blocks by id: the table must reach every row the main side holds (a
+ * million or more) without this window holding them all. A block is 4 096 ids;
+ * a row costs 25 bytes of columns plus its preview's characters:
+ *   connection u32, time f64, bits u16 (frame-bits.ts uses 13 bits), length f64,
+ *   present u8, preview start u16.
+ * Previews are not one string per row (a string costs ~20 bytes of header and
+ * a pointer besides its characters): the previews of 256 consecutive rows are
+ * joined into one string with a table of start offsets, and a row's preview is
+ * a slice of it, made only when the row is drawn.
  */
 import type { PackedFrames } from '../../../shared/records';
 
-const INITIAL_CAPACITY = 4096;
+export const BLOCK_SIZE = 4096;
+const CHUNK_SHIFT = 8;
+const CHUNK_SIZE = 1 << CHUNK_SHIFT;
+const CHUNKS_PER_BLOCK = BLOCK_SIZE / CHUNK_SIZE;
+/** Previews are cut here: enough for any table width, and 256 of them fit a u16 offset table. */
+const MAX_PREVIEW_CHARS = 200;
+/** Rows kept here at most; beyond it the least recently drawn blocks go (they can be fetched again). */
+export const DEFAULT_RESIDENT_BLOCKS = 640;
+
+/** Row columns as they arrive: typed arrays over IPC, plain arrays over the browser host's JSON. */
+export interface RowsInput {
+  firstId: number;
+  count: number;
+  connection: ArrayLike<number>;
+  connectionIds: string[];
+  time: ArrayLike<number>;
+  bits: ArrayLike<number>;
+  length: ArrayLike<number>;
+  preview: string[];
+  /** When present, row i has id ids[i] instead of firstId + i. */
+  ids?: ArrayLike<number>;
+}
+
+class Block {
+  readonly present = new Uint8Array(BLOCK_SIZE);
+  readonly connection = new Uint32Array(BLOCK_SIZE);
+  readonly time = new Float64Array(BLOCK_SIZE);
+  readonly bits = new Uint16Array(BLOCK_SIZE);
+  readonly length = new Float64Array(BLOCK_SIZE);
+  readonly previewStart = new Uint16Array(BLOCK_SIZE);
+  /** Joined previews per 256-row chunk. */
+  readonly chunkText: string[] = new Array<string>(CHUNKS_PER_BLOCK).fill('');
+  count = 0;
+  used = 0;
+  constructor(readonly index: number) {}
+
+  preview(offset: number): string {
+    if (this.present[offset] === 0) return '';
+    const chunk = offset >>> CHUNK_SHIFT;
+    const text = this.chunkText[chunk];
+    // Every row of a built chunk has a start (absent rows an empty span), so a row ends where the next starts.
+    const next = offset + 1;
+    const end = next & (CHUNK_SIZE - 1) ? this.previewStart[next] : text.length;
+    return text.slice(this.previewStart[offset], end);
+  }
+
+  /** Characters of all previews in this block. */
+  previewChars = 0;
+
+  /**
+   * Rebuilds one chunk's joined text with the previews of `count` rows from
+   * `offset` on replaced (previews[from …]); the chunk's other rows keep theirs.
+   */
+  setPreviews(offset: number, previews: readonly string[], from: number, count: number): void {
+    const chunk = offset >>> CHUNK_SHIFT;
+    const first = chunk << CHUNK_SHIFT;
+    const parts: string[] = [];
+    let at = 0;
+    for (let k = first; k < first + CHUNK_SIZE; k++) {
+      let text: string;
+      if (k >= offset && k < offset + count) {
+        text = previews[from + k - offset];
+        if (text.length > MAX_PREVIEW_CHARS) text = `${text.slice(0, MAX_PREVIEW_CHARS - 1)}…`;
+      } else {
+        text = this.present[k] ? this.preview(k) : '';
+      }
+      this.previewStart[k] = at;
+      parts.push(text);
+      at += text.length;
+    }
+    this.previewChars += at - this.chunkText[chunk].length;
+    this.chunkText[chunk] = parts.join('');
+    for (let k = offset; k < offset + count; k++) this.present[k] = 1;
+  }
+}
 
 export class FrameRows {
-  private capacity = INITIAL_CAPACITY;
-  ids = new Float64Array(INITIAL_CAPACITY);
-  connection = new Uint32Array(INITIAL_CAPACITY);
-  time = new Float64Array(INITIAL_CAPACITY);
-  bits = new Uint32Array(INITIAL_CAPACITY);
-  length = new Float64Array(INITIAL_CAPACITY);
-  preview: string[] = [];
-  count = 0;
+  private readonly blocks = new Map<number, Block>();
+  private lastBlock: Block | null = null;
+  private useTick = 0;
   readonly connectionIds: string[] = [];
   private readonly connectionIndex = new Map<string, number>();
-  /** Row indices per connection, for the per-connection view. */
-  private readonly byConnection = new Map<number, number[]>();
+  /** One past the newest id the event stream delivered. */
+  liveNext = -1;
+  /**
+   * Rows the event stream did not deliver to this window (it opened late, or
+   * fell behind): still held on the main side and fetched when scrolled to.
+   */
+  skipped = 0;
+  /** Rows held here, across blocks. */
+  resident = 0;
 
-  append(batch: PackedFrames): void {
-    this.ensure(this.count + batch.count);
-    const local = batch.connectionIds.map((id) => this.indexOfConnection(id));
-    for (let i = 0; i < batch.count; i++) {
-      const row = this.count++;
-      const conn = local[batch.connection[i]];
-      this.ids[row] = batch.firstId + i;
-      this.connection[row] = conn;
-      this.time[row] = batch.time[i];
-      this.bits[row] = batch.bits[i];
-      this.length[row] = batch.length[i];
-      this.preview[row] = batch.preview[i];
-      this.byConnection.get(conn)!.push(row);
+  /** Characters of the previews held: the payload text this window keeps (the rest of a row is its columns). */
+  get previewChars(): number {
+    let n = 0;
+    for (const block of this.blocks.values()) n += block.previewChars;
+    return n;
+  }
+
+  constructor(private readonly maxBlocks = DEFAULT_RESIDENT_BLOCKS) {}
+
+  /**
+   * Rows from the event stream. A gap before them (ids the stream jumped
+   * over) is counted as skipped, except ids below `heldFrom`, which the main
+   * side itself no longer holds (evicted, or cleared).
+   */
+  append(batch: RowsInput | PackedFrames, heldFrom = 0): void {
+    if ((batch as RowsInput).ids === undefined) {
+      // The first batch of a window that opened late starts above the oldest row held.
+      const expected = this.liveNext >= 0 ? this.liveNext : heldFrom;
+      if (batch.firstId > expected) this.skipped += batch.firstId - Math.max(expected, heldFrom);
+      this.liveNext = Math.max(this.liveNext, batch.firstId + batch.count);
+    }
+    this.store(batch);
+  }
+
+  /** Rows fetched on demand (no gap accounting). */
+  store(page: RowsInput | PackedFrames): void {
+    const local: number[] = page.connectionIds.map((id) => this.indexOfConnection(id));
+    const ids = (page as RowsInput).ids;
+    let i = 0;
+    while (i < page.count) {
+      // A run of rows with consecutive ids inside one 256-row chunk: columns row by row, previews at once.
+      const id0 = ids ? ids[i] : page.firstId + i;
+      const block = this.blockFor(id0, true)!;
+      const offset0 = id0 - block.index * BLOCK_SIZE;
+      const chunkEnd = ((offset0 >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
+      let n = 0;
+      while (i + n < page.count && offset0 + n < chunkEnd && (ids ? ids[i + n] === id0 + n : true)) {
+        const offset = offset0 + n;
+        const row = i + n;
+        if (block.present[offset] === 0) {
+          block.count++;
+          this.resident++;
+        }
+        block.connection[offset] = local[page.connection[row]];
+        block.time[offset] = page.time[row];
+        block.bits[offset] = page.bits[row];
+        block.length[offset] = page.length[row];
+        n++;
+      }
+      block.setPreviews(offset0, page.preview, i, n);
+      i += n;
+    }
+    this.trim();
+  }
+
+  /** Forget rows below an id (the main side evicted or cleared them). */
+  dropBefore(id: number): void {
+    for (const [index, block] of this.blocks) {
+      if ((index + 1) * BLOCK_SIZE <= id) {
+        this.resident -= block.count;
+        this.blocks.delete(index);
+        if (this.lastBlock === block) this.lastBlock = null;
+      }
     }
   }
 
   clear(): void {
-    this.count = 0;
-    this.preview = [];
-    for (const rows of this.byConnection.values()) rows.length = 0;
+    this.blocks.clear();
+    this.lastBlock = null;
+    this.resident = 0;
   }
 
-  connectionOf(row: number): string {
-    return this.connectionIds[this.connection[row]];
+  has(id: number): boolean {
+    const block = this.blockFor(id, false);
+    return block !== null && block.present[id - block.index * BLOCK_SIZE] === 1;
   }
 
-  /** Row indices of one connection, or null when it has none yet. */
-  rowsOf(connectionId: string): readonly number[] {
-    const index = this.connectionIndex.get(connectionId);
-    return index === undefined ? [] : this.byConnection.get(index)!;
+  /** Marks a row's block as drawn now (the most recently drawn blocks are kept). */
+  touch(id: number): void {
+    const block = this.blockFor(id, false);
+    if (block) block.used = ++this.useTick;
   }
 
-  private indexOfConnection(id: string): number {
+  time(id: number): number {
+    const b = this.blockFor(id, false);
+    return b ? b.time[id - b.index * BLOCK_SIZE] : NaN;
+  }
+
+  bits(id: number): number {
+    const b = this.blockFor(id, false);
+    return b ? b.bits[id - b.index * BLOCK_SIZE] : 0;
+  }
+
+  length(id: number): number {
+    const b = this.blockFor(id, false);
+    return b ? b.length[id - b.index * BLOCK_SIZE] : 0;
+  }
+
+  preview(id: number): string {
+    const b = this.blockFor(id, false);
+    return b ? b.preview(id - b.index * BLOCK_SIZE) : '';
+  }
+
+  connectionOf(id: number): string {
+    const b = this.blockFor(id, false);
+    return b ? this.connectionIds[b.connection[id - b.index * BLOCK_SIZE]] : '';
+  }
+
+  /** The renderer-local index of a connection id (stable for the window's life). */
+  indexOfConnection(id: string): number {
     let index = this.connectionIndex.get(id);
     if (index === undefined) {
       index = this.connectionIds.length;
       this.connectionIds.push(id);
       this.connectionIndex.set(id, index);
-      this.byConnection.set(index, []);
     }
     return index;
   }
 
-  private ensure(needed: number): void {
-    if (needed <= this.capacity) return;
-    let capacity = this.capacity;
-    while (capacity < needed) capacity *= 2;
-    const grow = <T extends Float64Array | Uint32Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
-      next.set(old.subarray(0, this.count));
-      return next;
-    };
-    this.ids = grow(this.ids, (n) => new Float64Array(n));
-    this.connection = grow(this.connection, (n) => new Uint32Array(n));
-    this.time = grow(this.time, (n) => new Float64Array(n));
-    this.bits = grow(this.bits, (n) => new Uint32Array(n));
-    this.length = grow(this.length, (n) => new Float64Array(n));
-    this.capacity = capacity;
+  private blockFor(id: number, create: boolean): Block | null {
+    const index = Math.floor(id / BLOCK_SIZE);
+    const last = this.lastBlock;
+    if (last !== null && last.index === index) return last;
+    let block = this.blocks.get(index) ?? null;
+    if (block === null && create) {
+      block = new Block(index);
+      block.used = ++this.useTick;
+      this.blocks.set(index, block);
+    }
+    if (block !== null) this.lastBlock = block;
+    return block;
+  }
+
+  /** Keep at most maxBlocks: the least recently drawn go, never the newest (the live tail). */
+  private trim(): void {
+    if (this.blocks.size <= this.maxBlocks) return;
+    const newest = Math.max(...this.blocks.keys());
+    const byUse = [...this.blocks.values()].filter((b) => b.index !== newest).sort((a, b) => a.used - b.used);
+    for (const block of byUse.slice(0, this.blocks.size - this.maxBlocks)) {
+      this.resident -= block.count;
+      this.blocks.delete(block.index);
+      if (this.lastBlock === block) this.lastBlock = null;
+    }
   }
 }

@@ -1,79 +1,322 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { opcodeLabel, unpackFrameBits } from '../../../../shared/frame-bits';
 import { formatTime } from '../../format';
 import type { FrameRows } from '../../state/frame-rows';
+import type { FrameView } from '../../state/frame-view';
+import { mergedAt, mergedIndexOfFrame, type TimelineLine } from '../../state/log-timeline';
+import type { RowLoader } from '../../state/row-loader';
+import {
+  atBottom,
+  clampVirtualTop,
+  geometry,
+  maxVirtualTop,
+  physicalFromVirtual,
+  virtualFromPhysical,
+  visibleRange,
+} from '../../state/virtual-scroll';
+import { formatRowTime, formatSize, type TimeMode } from './format';
 
-const ROW_HEIGHT = 26;
-const OVERSCAN = 8;
+export const ROW_HEIGHT = 26;
+const SCROLL_SYNC_MS = 120;
 
 interface Props {
+  view: FrameView;
   rows: FrameRows;
-  /** Row indices to show, in order. */
-  view: readonly number[];
-  version: number;
+  loader: RowLoader;
+  /** Log lines interleaved by time, or null. */
+  lines: TimelineLine[] | null;
+  unit: 'frames' | 'messages';
+  connectionLabel(id: string): string;
+  showConnection: boolean;
   selectedId: number | null;
   onSelect(id: number): void;
+  timeMode: TimeMode;
+  onTimeMode(mode: TimeMode): void;
+  /** Highlights the filter's text in previews. */
+  highlight: RegExp | null;
+  /** Bumped when rows arrive (the app store's version). */
+  version: number;
+  /** Bumped when rows fetched on demand arrive. */
+  loaded: number;
+  empty: ReactNode;
+}
+
+const TIME_MODES: TimeMode[] = ['absolute', 'relative', 'delta'];
+
+const TIME_TITLES: Record<TimeMode, string> = { absolute: 'Time', relative: 'Time (since first)', delta: 'Time (Δ previous)' };
+
+function Highlight({ text, re }: { text: string; re: RegExp | null }) {
+  if (!re || text === '') return <>{text}</>;
+  re.lastIndex = 0;
+  const m = re.exec(text);
+  if (!m || m[0].length === 0) return <>{text}</>;
+  return (
+    <>
+      {text.slice(0, m.index)}
+      <mark>{m[0]}</mark>
+      {text.slice(m.index + m[0].length)}
+    </>
+  );
 }
 
 /**
- * A virtualised frame list: only the rows in view are in the DOM. It follows
- * new rows while the person is at the bottom, and stops following when they
- * scroll up.
+ * The virtualised frame table: only rows on screen are in the DOM, drawn in a
+ * layer that stays in view while the scroll area beneath it sets the
+ * scrollbar. It follows new rows while the person is at the bottom, pauses
+ * when they scroll up and offers "N new" to jump back.
  */
-export function FrameTable({ rows, view, version, selectedId, onSelect }: Props) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(400);
-  const follow = useRef(true);
+export function FrameTable(props: Props) {
+  const { view, rows, loader, lines, unit, selectedId, onSelect, timeMode } = props;
+  const body = useRef<HTMLDivElement>(null);
+  const [viewport, setViewport] = useState(400);
+  const [virtualTop, setVirtualTop] = useState(0);
+  const [follow, setFollow] = useState(true);
+  /** View length when following stopped: rows beyond it are "new". */
+  const [newBase, setNewBase] = useState(0);
+  const expectedScrollTop = useRef(0);
+
+  const frameCount = view.length;
+  const total = lines ? frameCount + lines.length : frameCount;
+  const g = geometry(total, ROW_HEIGHT, viewport);
+  const top = follow ? maxVirtualTop(g) : clampVirtualTop(g, virtualTop);
+  const { first, last, offset } = visibleRange(g, top, ROW_HEIGHT, total);
 
   useLayoutEffect(() => {
-    const el = scroller.current;
+    const el = body.current;
     if (!el) return;
-    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
+    const observer = new ResizeObserver(() => setViewport(el.clientHeight));
     observer.observe(el);
+    setViewport(el.clientHeight);
     return () => observer.disconnect();
   }, []);
 
+  // Keep the scrollbar where the virtual offset says (scaled when the list is taller than the DOM allows).
+  // Rows are drawn from the virtual offset, not from scrollTop, so only the scrollbar's thumb depends on
+  // it; writing scrollTop forces a style and layout pass, so it is written at most every SCROLL_SYNC_MS
+  // (a thumb a few frames late is invisible; a forced layout in every frame is not).
+  const wantedScrollTop = Math.round(physicalFromVirtual(g, top));
+  const scrollSync = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const wanted = useRef(wantedScrollTop);
+  wanted.current = wantedScrollTop;
   useEffect(() => {
-    const el = scroller.current;
-    if (el && follow.current) el.scrollTop = el.scrollHeight;
-  }, [version, view.length]);
+    if (wantedScrollTop === expectedScrollTop.current || scrollSync.current !== null) return;
+    scrollSync.current = setTimeout(() => {
+      scrollSync.current = null;
+      requestAnimationFrame(() => {
+        const el = body.current;
+        if (!el || wanted.current === expectedScrollTop.current) return;
+        el.scrollTop = wanted.current;
+        expectedScrollTop.current = wanted.current;
+      });
+    }, SCROLL_SYNC_MS);
+  });
+  useEffect(
+    () => () => {
+      if (scrollSync.current !== null) clearTimeout(scrollSync.current);
+    },
+    [],
+  );
+  // While the list moves under a still pointer, hover effects would be recomputed in every frame.
+  const [moving, setMoving] = useState(false);
+  const movingTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const markMoving = useCallback(() => {
+    setMoving(true);
+    if (movingTimer.current !== null) clearTimeout(movingTimer.current);
+    movingTimer.current = setTimeout(() => setMoving(false), 150);
+  }, []);
 
-  const total = view.length;
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(total, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
-  const items = [];
-  for (let i = first; i < last; i++) {
-    const row = view[i];
-    const id = rows.ids[row];
-    const f = unpackFrameBits(rows.bits[row]);
+  const stopFollowing = useCallback(
+    (at: number) => {
+      if (follow) setNewBase(view.length);
+      setFollow(false);
+      setVirtualTop(at);
+    },
+    [follow, view],
+  );
+
+  const scrollTo = useCallback(
+    (next: number) => {
+      const clamped = clampVirtualTop(g, next);
+      if (atBottom(g, clamped, ROW_HEIGHT)) {
+        setFollow(true);
+        setVirtualTop(clamped);
+      } else stopFollowing(clamped);
+    },
+    [g, stopFollowing],
+  );
+
+  // The wheel moves by real pixels even when positions are scaled.
+  useEffect(() => {
+    const el = body.current;
+    if (!el || !g.scaled) return;
+    const onWheel = (e: WheelEvent): void => {
+      e.preventDefault();
+      const unitPx = e.deltaMode === 1 ? ROW_HEIGHT : e.deltaMode === 2 ? g.viewport : 1;
+      markMoving();
+      scrollTo(top + e.deltaY * unitPx);
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [g.scaled, g.viewport, top, scrollTo, markMoving]);
+
+  const onScroll = (): void => {
+    const el = body.current;
+    if (!el) return;
+    // Our own scrollTop writes come back as scroll events; only the person's scrolling counts.
+    const at = el.scrollTop;
+    if (Math.abs(at - expectedScrollTop.current) <= 1.5) return;
+    expectedScrollTop.current = Math.round(at);
+    markMoving();
+    scrollTo(virtualFromPhysical(g, at));
+  };
+
+  const itemAt = (m: number): { kind: 'frame'; index: number } | { kind: 'log'; line: TimelineLine } =>
+    lines ? mergedAt(view, lines, m) : { kind: 'frame', index: m };
+
+  const moveSelection = (delta: number): void => {
+    if (frameCount === 0) return;
+    const current = selectedId === null ? -1 : view.indexOf(selectedId);
+    const base = current < 0 ? (delta > 0 ? -1 : frameCount) : current;
+    const index = Math.min(frameCount - 1, Math.max(0, base + delta));
+    onSelect(view.idAt(index));
+    const m = lines ? mergedIndexOfFrame(view, lines, index) : index;
+    const y = m * ROW_HEIGHT;
+    if (y < top) scrollTo(y);
+    else if (y + ROW_HEIGHT > top + g.viewport) scrollTo(y + ROW_HEIGHT - g.viewport);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const page = Math.max(1, Math.floor(g.viewport / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, j: 1, k: -1 };
+    if (moves[e.key] !== undefined) {
+      e.preventDefault();
+      moveSelection(moves[e.key]);
+    } else if (e.key === 'Home') {
+      e.preventDefault();
+      scrollTo(0);
+      if (frameCount > 0) onSelect(view.idAt(0));
+    } else if (e.key === 'End') {
+      e.preventDefault();
+      setFollow(true);
+    }
+  };
+
+  // Rows on screen that this window does not hold are fetched; the rest are marked as drawn.
+  const drawRows = (): { items: ReactNode[]; missing: number[] } => {
+  const missing: number[] = [];
+  const items: ReactNode[] = [];
+  let origin = NaN;
+  if (timeMode === 'relative' && frameCount > 0) {
+    const id0 = view.idAt(0);
+    if (rows.has(id0)) origin = rows.time(id0);
+    else missing.push(id0);
+  }
+  for (let m = first; m < last; m++) {
+    const item = itemAt(m);
+    const y = offset + (m - first) * ROW_HEIGHT;
+    if (item.kind === 'log') {
+      const l = item.line;
+      items.push(
+        <div key={follow ? m - first : `l${m}`} role="row" className={`frame-row log-row-inline ${l.kind}`} data-testid="timeline-log" style={{ transform: `translateY(${y}px)` }}>
+          <span className="c-time">{formatTime(l.time)}</span>
+          <span className="c-log-source">{l.source === 'framescope' ? 'log' : l.source}</span>
+          <span className="c-log-text" title={l.text}>{l.text}</span>
+        </div>,
+      );
+      continue;
+    }
+    const id = view.idAt(item.index);
+    if (!rows.has(id)) {
+      missing.push(id);
+      items.push(
+        <div key={follow ? m - first : `p${id}`} role="row" className="frame-row pending" data-testid="frame-row-pending" data-id={id} style={{ transform: `translateY(${y}px)` }}>
+          <span className="c-time">#{id}</span>
+          <span className="c-preview muted">loading…</span>
+        </div>,
+      );
+      continue;
+    }
+    rows.touch(id);
+    const bits = rows.bits(id);
+    const f = unpackFrameBits(bits);
+    const time = rows.time(id);
+    let previous = NaN;
+    if (timeMode === 'delta' && item.index > 0) {
+      const prevId = view.idAt(item.index - 1);
+      if (rows.has(prevId)) previous = rows.time(prevId);
+      else missing.push(prevId);
+    }
+    const span = unit === 'messages' ? view.messages.get(id) : undefined;
+    const length = span ? span.length : rows.length(id);
+    const connectionId = rows.connectionOf(id);
+    const op = f.violation ? 'violation' : opcodeLabel(f.opcode);
     items.push(
       <div
-        key={id}
+        // While following a stream every row on screen is new with each batch: keyed by place on
+        // screen, a row's elements are kept and only their text changes. While the person scrolls,
+        // rows keep their content and only move: keyed by id, nothing but their position changes.
+        key={follow ? m - first : id}
         role="row"
+        aria-selected={id === selectedId}
         data-testid="frame-row"
+        data-id={id}
+        data-time={time}
         data-direction={f.direction}
         data-opcode={f.opcode}
-        className={`frame-row ${f.direction} ${f.violation ? 'violation' : ''} ${id === selectedId ? 'selected' : ''}`}
-        style={{ transform: `translateY(${i * ROW_HEIGHT}px)` }}
+        className={`frame-row ${f.direction} ${f.violation ? 'violation' : ''} ${f.opcode >= 8 ? 'control' : ''} ${id === selectedId ? 'selected' : ''}`}
+        style={{ transform: `translateY(${y}px)` }}
         onClick={() => onSelect(id)}
       >
-        <span className="c-time">{formatTime(rows.time[row])}</span>
-        <span className="c-dir" data-testid="frame-direction" title={f.direction === 'out' ? 'sent' : 'received'}>
+        <span className="c-time" title={new Date(time).toISOString()}>{formatRowTime(timeMode, time, origin, previous)}</span>
+        {props.showConnection && <span className="c-conn" title={connectionId}>{props.connectionLabel(connectionId)}</span>}
+        <span className="c-dir" data-testid="frame-direction" title={f.direction === 'out' ? 'sent by Framescope' : 'received by Framescope'}>
           {f.direction === 'out' ? '↑ out' : '↓ in'}
         </span>
-        <span className={`c-op op-${opcodeLabel(f.opcode)}`} data-testid="frame-opcode">{f.violation ? 'violation' : opcodeLabel(f.opcode)}</span>
-        <span className="c-fin">{f.fin ? 'FIN' : '—'}{f.rsv1 ? ' R1' : ''}{f.rsv2 ? ' R2' : ''}{f.rsv3 ? ' R3' : ''}</span>
-        <span className="c-len" data-testid="frame-length">{rows.length[row]}</span>
-        <span className="c-preview" data-testid="frame-preview">{rows.preview[row]}</span>
+        <span className={`c-op op-${op}`} data-testid="frame-opcode">{op}</span>
+        <span className="c-fin" title="FIN, RSV1-3, MASK">
+          {f.violation ? '' : `${f.fin ? 'FIN' : '—'}${f.rsv1 ? ' R1' : ''}${f.rsv2 ? ' R2' : ''}${f.rsv3 ? ' R3' : ''}${f.masked ? ' M' : ''}`}
+          {span && <span className="badge frames-badge" title={`${span.frames} frames${span.complete ? '' : ', still arriving'}`}>×{span.frames}{span.complete ? '' : '…'}</span>}
+        </span>
+        <span className="c-len" data-testid="frame-length" title={`${length.toLocaleString()} bytes`}>{formatSize(length)}</span>
+        <span className="c-preview" data-testid="frame-preview">
+          <Highlight text={rows.preview(id)} re={props.highlight} />
+        </span>
       </div>,
     );
   }
+  return { items, missing };
+  };
+
+  // Batches arrive ~30 times a second; while the person looks at older rows nothing on screen
+  // changes, so the rows are rebuilt only when what they show can have changed.
+  const windowKey =
+    last > first
+      ? `${first}:${last}:${offset}:${view.idAt(first)}:${frameCount > 0 ? view.idAt(Math.min(frameCount, last) - 1) : -1}:${lines?.length ?? -1}`
+      : 'empty';
+  const drawn = useMemo(
+    drawRows,
+    // drawRows reads these (and rows' contents, which change only with the version and the loads).
+    [windowKey, follow, selectedId, timeMode, unit, props.highlight, props.showConnection, props.loaded, follow ? props.version : 0],
+  );
+  const { items, missing } = drawn;
+  useEffect(() => {
+    if (missing.length > 0) loader.want(missing);
+  });
+
+  const newCount = follow ? 0 : Math.max(0, frameCount - newBase);
 
   return (
-    <div className="frame-table" role="table" aria-label="Frames">
+    <div className={`frame-table ${props.showConnection ? 'with-conn' : ''}`} role="table" aria-label="Frames" data-testid="frame-table" data-rows={frameCount}>
       <div className="frame-head" role="row">
-        <span className="c-time">Time</span>
+        <button
+          className="c-time head-button"
+          data-testid="time-mode"
+          title="Absolute time, time since the first row, or time since the previous row"
+          onClick={() => props.onTimeMode(TIME_MODES[(TIME_MODES.indexOf(timeMode) + 1) % TIME_MODES.length])}
+        >
+          {TIME_TITLES[timeMode]} ⇄
+        </button>
+        {props.showConnection && <span className="c-conn">Conn</span>}
         <span className="c-dir">Dir</span>
         <span className="c-op">Opcode</span>
         <span className="c-fin">Flags</span>
@@ -82,16 +325,28 @@ export function FrameTable({ rows, view, version, selectedId, onSelect }: Props)
       </div>
       <div
         className="frame-body"
-        ref={scroller}
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          setScrollTop(el.scrollTop);
-          follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT;
-        }}
+        ref={body}
+        tabIndex={0}
+        onScroll={onScroll}
+        onKeyDown={onKeyDown}
+        data-testid="frame-body"
+        data-follow={follow ? 'true' : 'false'}
+        data-pending={missing.length}
       >
-        <div style={{ height: total * ROW_HEIGHT, position: 'relative' }}>{items}</div>
-        {total === 0 && <p className="empty">No frames yet. Connect and send a message: every frame on the wire shows up here.</p>}
+        <div className={`frame-layer ${moving ? 'moving' : ''}`}>{items}</div>
+        <div className="frame-spacer" style={{ height: Math.max(0, g.physical - g.viewport) }} />
+        {total === 0 && <div className="empty frame-empty">{props.empty}</div>}
       </div>
+      {newCount > 0 && (
+        <button className="new-marker" data-testid="new-marker" onClick={() => setFollow(true)}>
+          {newCount.toLocaleString()} new ↓
+        </button>
+      )}
+      {!follow && newCount === 0 && frameCount > 0 && (
+        <button className="new-marker quiet" data-testid="follow-button" onClick={() => setFollow(true)} title="Follow new frames (End)">
+          Follow ↓
+        </button>
+      )}
     </div>
   );
 }

@@ -1,0 +1,187 @@
+import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBrowserHost, type RunningHost } from './browser-host';
+
+let host: RunningHost;
+test.beforeAll(async () => {
+  host = await startBrowserHost();
+});
+test.afterAll(async () => host?.stop());
+
+/** Starts the echo server from the UI and connects a client to it; returns the page with the client shown. */
+async function connectToEcho(page: Page): Promise<void> {
+  await page.goto(host.url);
+  await page.getByTestId('server-port').fill('0');
+  await page.getByTestId('server-start').click();
+  await expect(page.getByTestId('server-listening').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Use' }).first().click();
+  await page.getByTestId('client-connect').click();
+  await expect(page.getByTestId('connection-state').first()).toHaveText('open');
+}
+
+async function send(page: Page, text: string, fragments = 1): Promise<void> {
+  await page.getByTestId('fragments').fill(String(fragments));
+  await page.getByTestId('composer-text').fill(text);
+  await page.getByTestId('composer-send').click();
+}
+
+test('filters frames by payload, direction and class; folds fragments into messages; shows a frame bit by bit', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await connectToEcho(page);
+  const rows = page.getByTestId('frame-row');
+
+  await send(page, '{"op":"subscribe","topic":"prices/eur","ids":[1,2,3]}');
+  await send(page, 'alive');
+  await send(page, 'one two three four five six', 3);
+  await expect(rows).toHaveCount(2 + 2 + 4); // the echo answers the fragmented message in one frame
+
+  // Text anywhere in the payload; a regular expression; a bad one is explained, not thrown.
+  const filter = page.getByTestId('frame-filter');
+  await filter.fill('SUBSCRIBE');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first().getByTestId('frame-preview')).toContainText('subscribe');
+  await filter.fill('/^ali(ve|en)$/');
+  await expect(rows).toHaveCount(2);
+  await filter.fill('/([a-z/');
+  await expect(page.getByTestId('filter-error')).toContainText('not a valid regular expression');
+  await filter.fill('');
+  await expect(rows).toHaveCount(8);
+
+  await page.getByTestId('filter-dir-in').click();
+  await expect(rows).toHaveCount(3);
+  for (const dir of await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-direction')))) expect(dir).toBe('in');
+  await page.getByTestId('filter-dir-both').click();
+
+  // Messages: the three fragments are one row, marked ×3.
+  await page.getByTestId('unit-messages').click();
+  await expect(rows).toHaveCount(6);
+  await expect(page.getByText('×3')).toBeVisible();
+  await page.getByTestId('unit-frames').click();
+  await expect(rows).toHaveCount(8);
+
+  // Control frames: ping and pong, then only them.
+  await page.getByRole('tab', { name: 'Ping / Close' }).click();
+  await page.getByTestId('ping').click();
+  await expect(rows).toHaveCount(10);
+  await page.getByTestId('filter-class-control').click({ modifiers: ['Alt'] });
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0).getByTestId('frame-opcode')).toHaveText('ping');
+  await expect(rows.nth(1).getByTestId('frame-opcode')).toHaveText('pong');
+  await page.getByTestId('filter-class-text').click();
+  await page.getByTestId('filter-class-binary').click();
+  await page.getByTestId('filter-class-violation').click();
+  await expect(rows).toHaveCount(10);
+
+  // The detail pane: header bit by bit, mask key, JSON tree, hexdump with offsets.
+  await rows.first().click();
+  const detail = page.getByTestId('frame-detail');
+  await expect(detail.getByTestId('header-bits')).toContainText('masking key');
+  await expect(detail.getByTestId('json-tree')).toContainText('"topic"');
+  await detail.getByTestId('payload-tab-hex').click();
+  await expect(detail.getByTestId('payload-hex')).toContainText('00000000  7b 22 6f 70');
+  // A fragment shows the whole message it belongs to.
+  await rows.nth(5).click();
+  await expect(detail.getByTestId('message-info')).toContainText('3 frames');
+  expect(errors).toEqual([]);
+});
+
+test('keyboard: Ctrl+F focuses the filter, Ctrl+L clears the capture; the theme can be set by hand', async ({ page }) => {
+  await connectToEcho(page);
+  await send(page, 'to be cleared');
+  await expect(page.getByTestId('frame-row')).toHaveCount(2);
+  await page.getByTestId('frame-body').click();
+  await page.keyboard.press('Control+f');
+  await expect(page.getByTestId('frame-filter')).toBeFocused();
+  await page.getByTestId('frame-body').click();
+  await page.keyboard.press('Control+l');
+  await expect(page.getByTestId('frame-row')).toHaveCount(0);
+  await expect(page.getByTestId('frames-notice')).toContainText('Cleared');
+
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.locator('html')).toHaveCSS('background-color', 'rgb(20, 23, 28)');
+});
+
+test('follows new frames, pauses when scrolled up with "N new" to jump back; every connection in one list', async ({ page }) => {
+  await connectToEcho(page);
+  for (let i = 0; i < 14; i++) await send(page, `message ${i}`);
+  const rows = page.getByTestId('frame-row');
+  const body = page.getByTestId('frame-body');
+  await expect(page.getByTestId('frames-panel')).toHaveAttribute('data-view-rows', '28');
+  await expect(body).toHaveAttribute('data-follow', 'true');
+  await expect(rows.last().getByTestId('frame-preview')).toHaveText('message 13');
+
+  await body.hover();
+  await page.mouse.wheel(0, -2000);
+  await expect(body).toHaveAttribute('data-follow', 'false');
+  await send(page, 'while you were away');
+  await expect(page.getByTestId('new-marker')).toHaveText('2 new ↓');
+  await page.getByTestId('new-marker').click();
+  await expect(body).toHaveAttribute('data-follow', 'true');
+  await expect(rows.last().getByTestId('frame-preview')).toHaveText('while you were away');
+
+  // Both ends of the conversation, with the connection column.
+  await page.getByTestId('open-all-frames').click();
+  await expect.poll(async () => Number(await page.getByTestId('frames-panel').getAttribute('data-view-rows'))).toBeGreaterThanOrEqual(60);
+  await expect(page.locator('.frame-row .c-conn').first()).toBeVisible();
+  // The host is shared by this file's tests: the newest client connection is this test's.
+  const select = page.getByTestId('filter-connection');
+  const clients = await select.locator('option').evaluateAll((options) =>
+    options.filter((o) => o.textContent?.includes('ws://')).map((o) => o.getAttribute('value') ?? ''),
+  );
+  await select.selectOption(clients[clients.length - 1]);
+  await expect(page.getByTestId('frames-panel')).toHaveAttribute('data-view-rows', '30');
+});
+
+test('exports HAR and NDJSON for download, and opens a Chrome DevTools HAR offline', async ({ page }) => {
+  await connectToEcho(page);
+  await send(page, '{"hello":"har"}');
+  await expect(page.getByTestId('frame-row')).toHaveCount(2);
+
+  await page.getByTestId('open-export').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+  expect(download.suggestedFilename()).toMatch(/^framescope-.*\.har$/);
+  const har = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+  expect(har.log.entries[0]._resourceType).toBe('websocket');
+  expect(har.log.entries[0]._webSocketMessages.map((m: { data: string }) => m.data)).toEqual(['{"hello":"har"}', '{"hello":"har"}']);
+  await expect(page.getByTestId('export-status')).toContainText('Downloaded');
+
+  await page.getByTestId('export-ndjson').check();
+  const [ndjson] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+  const lines = readFileSync((await ndjson.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines[0]).toMatchObject({ type: 'frame', opcode: 1, masked: true, flow: 'out' });
+
+  // An unwritable path is explained.
+  await page.getByTestId('export-path').fill('/proc/framescope-cannot-write-here/x.har');
+  await page.getByTestId('export-save').click();
+  await expect(page.getByTestId('export-error')).toContainText('cannot write');
+
+  await page.getByTestId('open-import').click();
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByTestId('import-choose').click();
+  await (await chooser).setFiles(join(import.meta.dirname, '../test/inspector/fixtures/chrome-devtools.har'));
+  // The imported connection opens: its messages in the table, its handshake with the checklist.
+  await expect(page.locator('.connection-head')).toContainText('wss://example.test/live?room=7');
+  await expect(page.getByTestId('frame-row')).toHaveCount(4);
+  await expect(page.getByTestId('frame-row').nth(2).getByTestId('frame-opcode')).toHaveText('binary');
+  await page.getByRole('tab', { name: 'Handshake' }).click();
+  await expect(page.getByTestId('handshake-checks')).toContainText('Sec-WebSocket-Accept');
+  await expect(page.getByTestId('composer')).toHaveCount(0);
+});
+
+test('log lines sit among the frames on one timeline', async ({ page }) => {
+  await connectToEcho(page);
+  await send(page, 'before the log line');
+  await expect(page.getByTestId('frame-row')).toHaveCount(2);
+  await page.getByTestId('interleave-logs').check();
+  // Framescope's own log (server started, client connected) precedes the frames.
+  await expect(page.getByTestId('timeline-log').first()).toBeVisible();
+  const order = await page.locator('[data-testid="timeline-log"], [data-testid="frame-row"]').evaluateAll((els) =>
+    els.map((e) => ({ kind: e.getAttribute('data-testid'), y: e.getBoundingClientRect().y })).sort((a, b) => a.y - b.y).map((e) => e.kind),
+  );
+  expect(order.indexOf('timeline-log')).toBeLessThan(order.indexOf('frame-row'));
+});

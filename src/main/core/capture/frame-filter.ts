@@ -1,0 +1,867 @@
+/**
+ * The inspector's filter, run where the payloads are: over the capture
+ * store's columns, in slices that yield to the event loop, so a regular
+ * expression over a million frames never stalls capture or the bridge.
+ *
+ * Sans I/O apart from that yield (injectable): the caller owns cancellation
+ * and the time budget. The answer is a bitmap over the id range scanned; the
+ * renderer asks again from `scannedTo` for rows that arrived meanwhile, so a
+ * scan carries no state between calls. What crosses a call boundary (the class
+ * of a continuation frame, a fragmented message in progress) is recovered by
+ * looking back in the store from the first row that needs it.
+ *
+ * Text is matched against whole payloads. Payloads live in a few large
+ * buffers (decoder slabs, socket reads); each buffer is decoded once to a
+ * latin1 string (cached across scans, bounded), a prefilter derived from the
+ * pattern runs over that string, and only rows with a hit are decoded as
+ * UTF-8 and tested exactly (see text-matcher.ts for why that is sound).
+ */
+import { Buffer, isAscii as isAsciiBytes } from 'node:buffer';
+import type { FilterResult, FrameClass, FrameQuery, MessageSpan } from '../../../shared/contract';
+import { FIN_BIT, INBOUND_BIT, OPCODE_BITS, RSV1_BIT, VIOLATION_BIT } from '../../../shared/frame-bits';
+import { ok, type Result } from '../../../shared/result';
+import type { CapturedRowExtras } from './capture-store';
+import { compileText, type CompiledText, type Prefilter } from './text-matcher';
+
+/** What a bulk scan reads of the store: its columns, valid until the next append, eviction or clear. */
+export interface ScanColumns {
+  readonly firstId: number;
+  readonly nextId: number;
+  /** slot = id & mask */
+  readonly mask: number;
+  readonly connIndex: Uint32Array;
+  readonly times: Float64Array;
+  readonly bits: Uint32Array;
+  readonly lengths: Float64Array;
+  /** Byte offset of each frame in its direction's stream. */
+  readonly offsets: Float64Array;
+  /** RFC 6455 §5.3 masking key as a big-endian uint32; meaningful when the MASK bit is set. */
+  readonly maskKeys: Uint32Array;
+  readonly payloadBuffers: ReadonlyArray<ArrayBufferLike | null>;
+  readonly payloadOffsets: Float64Array;
+  readonly payloadLengths: Float64Array;
+  readonly extras: ReadonlyMap<number, CapturedRowExtras>;
+  readonly connectionIds: readonly string[];
+}
+
+export interface ScannableStore {
+  scanColumns(): ScanColumns;
+}
+
+const CLASS_BIT: Record<FrameClass, number> = { text: 1, binary: 2, control: 4, violation: 8 };
+const TEXT = 1;
+const BINARY = 2;
+const CONTROL = 4;
+const VIOLATION = 8;
+
+export interface CompiledQuery {
+  readonly unit: 'frames' | 'messages';
+  /** INBOUND_BIT or 0 for the direction asked for; -1 for both. */
+  readonly direction: number;
+  /** OR of class bits; 0 = every class. */
+  readonly classes: number;
+  readonly connectionIds: ReadonlySet<string> | null;
+  readonly fromTime: number;
+  readonly toTime: number;
+  readonly text: CompiledText | null;
+  /** True when nothing narrows the rows (frames unit): every row matches. */
+  readonly everything: boolean;
+}
+
+/** Checks and compiles a query; a bad regular expression is an error in words, not a throw. */
+export function compileQuery(query: FrameQuery): Result<CompiledQuery> {
+  if (query.unit !== 'frames' && query.unit !== 'messages') return { ok: false, error: `unit: must be 'frames' or 'messages', not ${JSON.stringify(query.unit)}` };
+  let text: CompiledText | null = null;
+  if (query.text && query.text.pattern !== '') {
+    const compiled = compileText(query.text);
+    if (!compiled.ok) return compiled;
+    text = compiled.value;
+  }
+  let classes = 0;
+  for (const c of query.classes ?? []) {
+    if (CLASS_BIT[c] === undefined) return { ok: false, error: `classes: unknown class ${JSON.stringify(c)} (text, binary, control, violation)` };
+    classes |= CLASS_BIT[c];
+  }
+  if (classes === (TEXT | BINARY | CONTROL | VIOLATION)) classes = 0;
+  const direction = query.direction === 'in' ? INBOUND_BIT : query.direction === 'out' ? 0 : -1;
+  const connectionIds = query.connectionIds && query.connectionIds.length > 0 ? new Set(query.connectionIds) : null;
+  const fromTime = Number.isFinite(query.fromTime) ? (query.fromTime as number) : -Infinity;
+  const toTime = Number.isFinite(query.toTime) ? (query.toTime as number) : Infinity;
+  if (fromTime > toTime) return { ok: false, error: 'time range: the start is after the end' };
+  const everything =
+    query.unit === 'frames' && !text && classes === 0 && direction === -1 && !connectionIds && fromTime === -Infinity && toTime === Infinity;
+  return ok({ unit: query.unit, direction, classes, connectionIds, fromTime, toTime, text, everything });
+}
+
+// ---------------------------------------------------------------------------------------
+// Buffer text cache: a latin1 string per payload buffer, shared by scans.
+// ---------------------------------------------------------------------------------------
+
+/** What a scan needs of a payload buffer beyond its bytes; depends only on the bytes, so it is shared by scans. */
+export interface BufferText {
+  str: string;
+  /** store.nextId when the string was made: rows from then on may have written more of the buffer. */
+  builtAt: number;
+  /** Positions of bytes ≥ 0x80 (found on first need); dense: too many to list (binary data). */
+  high: Int32Array | null;
+  highCount: number;
+  dense: boolean;
+}
+
+const HIGH_BYTES = /[\x80-\xff]/g;
+/** Beyond this many non-ASCII bytes in a buffer (binary data), rows are checked one by one instead. */
+const MAX_HIGH_POSITIONS = 8192;
+
+/** Finds a buffer's non-ASCII bytes once; ASCII-only buffers (the usual text stream) are recognised at memory speed. */
+function findHigh(entry: BufferText, buffer: ArrayBufferLike): void {
+  if (isAsciiBytes(new Uint8Array(buffer as ArrayBuffer))) {
+    entry.high = new Int32Array(0);
+    entry.highCount = 0;
+    return;
+  }
+  let high = new Int32Array(16);
+  let count = 0;
+  HIGH_BYTES.lastIndex = 0;
+  for (let m = HIGH_BYTES.exec(entry.str); m !== null; m = HIGH_BYTES.exec(entry.str)) {
+    if (count === MAX_HIGH_POSITIONS) {
+      entry.dense = true;
+      break;
+    }
+    if (count === high.length) high = grow(high);
+    high[count++] = m.index;
+  }
+  entry.high = high;
+  entry.highCount = count;
+}
+
+/**
+ * Latin1 strings of payload buffers, kept between scans (typing a filter runs
+ * one scan per keystroke). Weak keys: a buffer the store let go of drops out.
+ * Bounded: when the strings made since the last reset exceed the limit, the
+ * cache starts over.
+ */
+export class BufferTextCache {
+  private map = new WeakMap<ArrayBufferLike, BufferText>();
+  private chars = 0;
+  constructor(private readonly limitChars: number) {}
+
+  get(buffer: ArrayBufferLike, nextId: number, needAt: number): BufferText {
+    const hit = this.map.get(buffer);
+    if (hit && needAt < hit.builtAt) return hit;
+    const str = Buffer.from(buffer as ArrayBuffer).toString('latin1');
+    if (!hit) {
+      this.chars += str.length;
+      if (this.chars > this.limitChars) {
+        this.map = new WeakMap();
+        this.chars = str.length;
+      }
+    }
+    const entry: BufferText = { str, builtAt: nextId, high: null, highCount: 0, dense: false };
+    this.map.set(buffer, entry);
+    return entry;
+  }
+}
+
+const DEFAULT_TEXT_CACHE = new BufferTextCache(256 * 1024 * 1024);
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function lowerBound(a: Int32Array, count: number, value: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Hits of a prefilter in a text: starts and ends, overlapping ones included, at most `limit`. */
+function findHits(str: string, p: Prefilter, limit = Infinity): { starts: Int32Array; ends: Int32Array; count: number } {
+  let starts = new Int32Array(64);
+  let ends = new Int32Array(64);
+  let count = 0;
+  const push = (at: number, end: number): void => {
+    if (count === starts.length) {
+      starts = grow(starts);
+      ends = grow(ends);
+    }
+    starts[count] = at;
+    ends[count++] = end;
+  };
+  if (p.literal !== null) {
+    const lit = p.literal;
+    for (let at = str.indexOf(lit); at !== -1 && count < limit; at = str.indexOf(lit, at + 1)) push(at, at + lit.length);
+  } else {
+    const re = p.re;
+    re.lastIndex = 0;
+    for (let m = re.exec(str); m !== null && count < limit; m = re.exec(str)) {
+      push(m.index, m.index + m[0].length);
+      // Overlapping hits too: a payload may start inside the previous hit.
+      re.lastIndex = m.index + 1;
+    }
+  }
+  return { starts, ends, count };
+}
+
+/**
+ * The prefilter a scan uses: of the clauses every match satisfies, the one
+ * with the fewest hits in a sample of the text (the first buffer scanned).
+ */
+export function choosePrefilter(prefilters: readonly Prefilter[], sample: string): { prefilter: Prefilter | null; hits: number } {
+  const text = sample.length > 1 << 18 ? sample.slice(0, 1 << 18) : sample;
+  let best: Prefilter | null = null;
+  let fewest = Infinity;
+  for (const p of prefilters) {
+    const n = findHits(text, p, fewest).count;
+    if (n < fewest) {
+      fewest = n;
+      best = p;
+    }
+  }
+  return { prefilter: best, hits: best === null ? Infinity : fewest };
+}
+
+/** Above this share of payloads with a prefilter hit, a sweep (where allowed) is cheaper than testing each. */
+const SWEEP_ABOVE_HIT_RATE = 0.05;
+
+/**
+ * One payload buffer during a scan: its latin1 text (shared across scans),
+ * the prefilter's hits in it, and its non-ASCII bytes. Rows of one buffer
+ * mostly come in order, so lookups walk a cursor forward instead of searching.
+ */
+class BufferScan {
+  private hitStarts: Int32Array = new Int32Array(0);
+  private hitEnds: Int32Array = new Int32Array(0);
+  private hitCount = 0;
+  private hitCursor = 0;
+  private highCursor = 0;
+  readonly str: string;
+  readonly builtAt: number;
+
+  constructor(
+    readonly buffer: ArrayBufferLike,
+    private readonly text: BufferText,
+    prefilter: Prefilter | null,
+  ) {
+    this.str = text.str;
+    this.builtAt = text.builtAt;
+    if (prefilter !== null) {
+      const hits = findHits(this.str, prefilter);
+      this.hitStarts = hits.starts;
+      this.hitEnds = hits.ends;
+      this.hitCount = hits.count;
+    }
+  }
+
+  /** Does a prefilter hit lie wholly inside [start, end)? */
+  hitInside(start: number, end: number): boolean {
+    const starts = this.hitStarts;
+    const count = this.hitCount;
+    let k = this.hitCursor;
+    if (k > 0 && starts[k - 1] >= start) k = lowerBound(starts, count, start);
+    while (k < count && starts[k] < start) k++;
+    this.hitCursor = k;
+    for (let j = k; j < count && starts[j] < end; j++) if (this.hitEnds[j] <= end) return true;
+    return false;
+  }
+
+  /** Are the bytes [start, end) known to be ASCII without looking at them one by one? */
+  knownAscii(start: number, end: number): boolean {
+    const t = this.text;
+    if (t.high === null) findHigh(t, this.buffer);
+    return !t.dense && this.isAscii(start, end, '');
+  }
+
+  /** Are the bytes [start, end) all ASCII (so the latin1 text is the UTF-8 text)? */
+  isAscii(start: number, end: number, slice: string): boolean {
+    const t = this.text;
+    if (t.high === null) findHigh(t, this.buffer);
+    if (t.dense) return !NON_ASCII.test(slice);
+    const high = t.high as Int32Array;
+    const count = t.highCount;
+    if (count === 0) return true;
+    let k = this.highCursor;
+    if (k > 0 && high[k - 1] >= start) k = lowerBound(high, count, start);
+    while (k < count && high[k] < start) k++;
+    this.highCursor = k;
+    return k >= count || high[k] >= end;
+  }
+}
+
+/** Answers for a chunk of rows decided by sweeping a regex over their buffers: 0 undecided, 1 match, 2 no match. */
+const MATCH = 1;
+const NO_MATCH = 2;
+
+/**
+ * Runs a context-free regex (see isContextFree) over the text of one buffer,
+ * from payload to payload, deciding each: a match starting inside a payload
+ * and ending inside it is a match of that payload alone; a payload with no
+ * match starting inside it has none (what matches a payload on its own
+ * matches the same characters in the buffer). A match running past the
+ * payload's end, or a payload with non-ASCII bytes, is left undecided for the
+ * per-payload test. Each search starts at the next undecided payload, so the
+ * buffer is read about once.
+ */
+function sweep(
+  re: RegExp,
+  scan: BufferScan,
+  rows: number[],
+  starts: Float64Array,
+  lengths: Float64Array,
+  mask: number,
+  chunkStart: number,
+  answers: Uint8Array,
+): void {
+  // Payloads of one buffer are nearly always in offset order already.
+  let sorted = true;
+  for (let k = 1; k < rows.length; k++) {
+    if (starts[rows[k] & mask] < starts[rows[k - 1] & mask]) {
+      sorted = false;
+      break;
+    }
+  }
+  if (!sorted) rows.sort((a, b) => starts[a & mask] - starts[b & mask]);
+  const str = scan.str;
+  let k = 0;
+  while (k < rows.length) {
+    const slot = rows[k] & mask;
+    const from = starts[slot];
+    re.lastIndex = from;
+    const m = re.exec(str);
+    if (m === null) {
+      for (; k < rows.length; k++) answers[rows[k] - chunkStart] = NO_MATCH;
+      return;
+    }
+    const at = m.index;
+    // Payloads ending before the match have none starting inside them.
+    while (k < rows.length && starts[rows[k] & mask] + lengths[rows[k] & mask] <= at) {
+      answers[rows[k] - chunkStart] = NO_MATCH;
+      k++;
+    }
+    if (k === rows.length) return;
+    const s = starts[rows[k] & mask];
+    const e = s + lengths[rows[k] & mask];
+    // The match starts between payloads (frame headers, another stream's bytes): search again from this one.
+    if (at < s) continue;
+    if (at + m[0].length <= e) answers[rows[k] - chunkStart] = MATCH;
+    k++;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The scan
+// ---------------------------------------------------------------------------------------
+
+export interface ScanOptions {
+  /** Stop after about this long and answer with what is done. */
+  budgetMs?: number;
+  /** Yield to the event loop after about this long. */
+  sliceMs?: number;
+  isCancelled?: () => boolean;
+  /** How to yield (default setImmediate). */
+  yieldTo?: () => Promise<void>;
+  now?: () => number;
+  textCache?: BufferTextCache;
+}
+
+const ROWS_PER_CHECK = 4096;
+/** How far back to look for the first frame of a message a continuation belongs to. */
+const LOOKBACK_ROWS = 1 << 16;
+/** Frames of one fragmented message gathered for a text test; beyond it the message is judged on its start. */
+const MAX_MESSAGE_FRAMES = 4096;
+
+const yieldImmediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A data message in progress on one connection and direction. */
+interface OpenMessage {
+  headId: number;
+  opcode: number;
+  compressed: boolean;
+  frames: number;
+  length: number;
+  /** Ids of its frames, for assembling the text (only with a text criterion). */
+  ids: number[] | null;
+  /** Whether the head passed the column criteria (messages unit). */
+  headPasses: boolean;
+}
+
+/**
+ * Scans ids [fromId, toId) against a compiled query. Yields between slices;
+ * re-reads the columns after each yield (the store may have grown, evicted or
+ * been cleared meanwhile).
+ */
+export async function scanFrames(
+  store: ScannableStore,
+  query: CompiledQuery,
+  fromId: number,
+  toId: number | undefined,
+  options: ScanOptions = {},
+): Promise<FilterResult> {
+  const now = options.now ?? (() => performance.now());
+  const budgetMs = options.budgetMs ?? 400;
+  const sliceMs = options.sliceMs ?? 8;
+  const yieldTo = options.yieldTo ?? yieldImmediate;
+  const cache = options.textCache ?? DEFAULT_TEXT_CACHE;
+  const started = now();
+
+  let cols = store.scanColumns();
+  const start = Math.max(Math.floor(fromId), cols.firstId);
+  const end = Math.max(start, Math.min(toId === undefined ? cols.nextId : Math.floor(toId), cols.nextId));
+  const bitmap = new Uint8Array((end - start + 7) >>> 3);
+  let matched = 0;
+  const late: number[] = [];
+  const spans = new Map<number, MessageSpan>();
+  const open = new Map<number, OpenMessage>();
+  const scans = new Map<ArrayBufferLike, BufferScan>();
+  let lastScan: BufferScan | null = null;
+  const text = query.text;
+  /** Chosen on the first buffer the scan reads (see choosePrefilter); undefined until then. */
+  // The plan: a prefilter when the pattern yields one that is rare in the text, a sweep when it is
+  // context-free and its literals are common (or it has none), else each payload tested alone.
+  let prefilter: Prefilter | null = null;
+  let globalRe: RegExp | null = null;
+  if (text !== null) {
+    const sample = sampleText(cols, start, end, cache);
+    const chosen = sample && text.prefilters.length > 0 ? choosePrefilter(text.prefilters, sample.text) : { prefilter: text.prefilters[0] ?? null, hits: 0 };
+    const hitRate = sample ? (chosen.hits * sample.averageLength) / Math.max(1, sample.text.length) : 0;
+    if (text.global !== null && (chosen.prefilter === null || hitRate > SWEEP_ABOVE_HIT_RATE)) globalRe = text.global;
+    else prefilter = chosen.prefilter;
+  }
+  const decides = text !== null && text.prefilterDecides;
+  const messagesUnit = query.unit === 'messages';
+  let allowed = allowedConnections(cols, query);
+
+  const mark = (id: number): void => {
+    if (id >= start) {
+      const k = id - start;
+      if ((bitmap[k >>> 3] & (1 << (k & 7))) === 0) {
+        bitmap[k >>> 3] |= 1 << (k & 7);
+        matched++;
+      }
+    } else {
+      late.push(id);
+    }
+  };
+
+  /** The scan state of a payload buffer; `id` is the row needing it (a buffer may have grown since). */
+  const scanOf = (buffer: ArrayBufferLike, id: number): BufferScan => {
+    let b = scans.get(buffer);
+    if (b === undefined || id >= b.builtAt) {
+      b = new BufferScan(buffer, cache.get(buffer, cols.nextId, id), prefilter);
+      scans.set(buffer, b);
+    }
+    return b;
+  };
+  /** Bytes [offset, offset + length) of a buffer against the text criterion. */
+  const testBytes = (buffer: ArrayBufferLike, offset: number, length: number, id: number): boolean => {
+    let b = lastScan;
+    if (b === null || b.buffer !== buffer || id >= b.builtAt) lastScan = b = scanOf(buffer, id);
+    const endAt = offset + length;
+    if (prefilter && !b.hitInside(offset, endAt)) return false;
+    // A plain-text search needs nothing more once its hit is inside the payload.
+    if (decides && prefilter) return true;
+    const slice = b.str.substring(offset, endAt);
+    return text!.test(b.isAscii(offset, endAt, slice) ? slice : Buffer.from(buffer as ArrayBuffer, offset, length).toString('utf8'));
+  };
+  /** Rows whose text is not simply their payload: violations, close frames, compressed messages, last fragments. */
+  const testSpecialRow = (id: number, slot: number, bits: number, compressedMessage: boolean): boolean => {
+    if (bits & VIOLATION_BIT) {
+      const v = cols.extras.get(id)?.violation;
+      return v !== undefined && text!.test(`${v.code} ${v.message}`);
+    }
+    const opcode = bits & OPCODE_BITS;
+    if (opcode === 0x8) {
+      const e = cols.extras.get(id);
+      return e?.closeCode !== undefined && text!.test(`${e.closeCode} ${e.closeReason ?? ''}`);
+    }
+    const inflated = cols.extras.get(id)?.inflated;
+    if (inflated) return testBytes(inflated.buffer, inflated.byteOffset, inflated.length, -1);
+    // A compressed frame's own bytes are DEFLATE output, not the payload a person searches.
+    if (compressedMessage) return false;
+    const buffer = cols.payloadBuffers[slot];
+    return buffer !== null && testBytes(buffer, cols.payloadOffsets[slot], cols.payloadLengths[slot], id);
+  };
+  /**
+   * With a context-free regex: the answers for rows [from, to) whose payload is plain text in a
+   * shared buffer, decided by sweeping the regex over each buffer once (see sweep).
+   */
+  const decideChunk = (from: number, to: number): Uint8Array => {
+    const c = cols;
+    const answers = new Uint8Array(to - from);
+    const groups = new Map<ArrayBufferLike, number[]>();
+    let lastBuffer: ArrayBufferLike | null = null;
+    let lastRows: number[] = [];
+    for (let r = from; r < to; r++) {
+      const slot = r & c.mask;
+      const bits = c.bits[slot];
+      // Rows whose text is not their own payload, and rows the columns rule out, are not swept.
+      if (bits & VIOLATION_BIT || (bits & OPCODE_BITS) === 0x8) continue;
+      if (query.direction !== -1 && (bits & INBOUND_BIT) !== query.direction) continue;
+      const conn = c.connIndex[slot];
+      if (allowed !== null && (conn >= allowed.length || allowed[conn] === 0)) continue;
+      const time = c.times[slot];
+      if (time < query.fromTime || time > query.toTime) continue;
+      const buffer = c.payloadBuffers[slot];
+      if (buffer === null) continue;
+      if (buffer !== lastBuffer) {
+        let rows = groups.get(buffer);
+        if (rows === undefined) groups.set(buffer, (rows = []));
+        lastBuffer = buffer;
+        lastRows = rows;
+      }
+      lastRows.push(r);
+    }
+    for (const [buffer, rows] of groups) {
+      const scan = scanOf(buffer, rows[rows.length - 1]);
+      const ascii = rows.filter((r) => {
+        const slot = r & c.mask;
+        return scan.knownAscii(c.payloadOffsets[slot], c.payloadOffsets[slot] + c.payloadLengths[slot]);
+      });
+      if (ascii.length > 0) sweep(globalRe!, scan, ascii, c.payloadOffsets, c.payloadLengths, c.mask, from, answers);
+    }
+    return answers;
+  };
+
+  /** A whole fragmented message's text: inflated on its last frame, or its frames' bytes joined. */
+  const testMessage = (m: OpenMessage, lastId: number): boolean => {
+    const c = cols;
+    if (m.compressed) {
+      const inflated = c.extras.get(lastId)?.inflated;
+      return inflated !== undefined && testBytes(inflated.buffer, inflated.byteOffset, inflated.length, -1);
+    }
+    const parts: Uint8Array[] = [];
+    for (const id of m.ids ?? []) {
+      if (id < c.firstId) return false;
+      const slot = id & c.mask;
+      const buffer = c.payloadBuffers[slot];
+      if (buffer !== null) parts.push(new Uint8Array(buffer, c.payloadOffsets[slot], c.payloadLengths[slot]));
+    }
+    return text!.test(Buffer.concat(parts).toString('utf8'));
+  };
+  /** Fragmented messages whose first frame is shown: what that row stands for. */
+  const spanOf = (m: OpenMessage, lastId: number, complete: boolean): void => {
+    if (!m.headPasses) return;
+    const span: MessageSpan = { headId: m.headId, lastId, frames: m.frames, length: m.length, complete };
+    if (complete && m.compressed) {
+      const inflated = cols.extras.get(lastId)?.inflated;
+      if (inflated) span.inflatedLength = inflated.length;
+    }
+    spans.set(m.headId, span);
+  };
+
+  let id = start;
+  let sliceStart = started;
+  while (id < end) {
+    const c = cols;
+    const chunkEnd = Math.min(end, id + ROWS_PER_CHECK, c.nextId);
+    const { mask, bits: bitsCol, connIndex, times, payloadBuffers, payloadOffsets, payloadLengths } = c;
+    const chunkStart = id;
+    const answers = globalRe !== null ? decideChunk(id, chunkEnd) : null;
+    for (; id < chunkEnd; id++) {
+      const slot = id & mask;
+      const bits = bitsCol[slot];
+      const conn = connIndex[slot];
+      const inbound = bits & INBOUND_BIT;
+      const opcode = bits & OPCODE_BITS;
+      let cls: number;
+      let compressedMessage = false;
+      if (bits & VIOLATION_BIT) cls = VIOLATION;
+      else if (opcode === 0x1) cls = TEXT;
+      else if (opcode === 0x2) cls = BINARY;
+      else if (opcode >= 0x8) cls = CONTROL;
+      else if (opcode !== 0) cls = BINARY;
+      else cls = 0;
+
+      // Message bookkeeping: data frames open a message, continuations extend it.
+      const key = conn * 2 + (inbound ? 1 : 0);
+      if (cls === TEXT || cls === BINARY) {
+        const compressed = (bits & RSV1_BIT) !== 0;
+        if ((bits & FIN_BIT) === 0) {
+          open.set(key, {
+            headId: id,
+            opcode,
+            compressed,
+            frames: 1,
+            length: c.lengths[slot],
+            ids: text && messagesUnit ? [id] : null,
+            headPasses: false,
+          });
+        } else if (open.size !== 0) {
+          open.delete(key);
+        }
+        compressedMessage = compressed;
+      } else if (cls === 0) {
+        let m = open.size === 0 ? undefined : open.get(key);
+        if (m === undefined) {
+          const found = lookBack(c, id, conn, inbound, text !== null && messagesUnit);
+          if (found) {
+            m = found;
+            m.headPasses = messagesUnit && passesColumns(query, c, m.headId, allowed);
+            open.set(key, m);
+          }
+        } else {
+          m.frames++;
+          m.length += c.lengths[slot];
+          if (m.ids && m.ids.length < MAX_MESSAGE_FRAMES) m.ids.push(id);
+        }
+        cls = m ? (m.opcode === 0x1 ? TEXT : BINARY) : BINARY;
+        compressedMessage = m?.compressed === true && (bits & FIN_BIT) === 0;
+        if (m && bits & FIN_BIT) {
+          open.delete(key);
+          if (messagesUnit) {
+            spanOf(m, id, true);
+            // The message is whole now: a text criterion judges it here.
+            if (text && m.headPasses && testMessage(m, id)) mark(m.headId);
+            continue;
+          }
+        } else if (m && messagesUnit) {
+          spanOf(m, id, false);
+          continue;
+        }
+        if (messagesUnit && m) continue;
+      }
+
+      // Column criteria.
+      if (query.direction !== -1 && inbound !== query.direction) continue;
+      if (query.classes !== 0 && (query.classes & cls) === 0) continue;
+      if (allowed !== null) {
+        if (conn >= allowed.length) allowed = allowedConnections(c, query);
+        if (allowed![conn] === 0) continue;
+      }
+      const time = times[slot];
+      if (time < query.fromTime || time > query.toTime) continue;
+
+      if (messagesUnit && (cls === TEXT || cls === BINARY) && (bits & FIN_BIT) === 0) {
+        // The first frame of a fragmented message: judged when the message completes.
+        const m = open.get(key)!;
+        m.headPasses = true;
+        spanOf(m, id, false);
+        if (!text) mark(id);
+        continue;
+      }
+      if (text === null) {
+        mark(id);
+      } else if (compressedMessage || bits & VIOLATION_BIT || opcode === 0x8 || (opcode === 0 && bits & FIN_BIT)) {
+        if (testSpecialRow(id, slot, bits, compressedMessage)) mark(id);
+      } else {
+        const buffer = payloadBuffers[slot];
+        const answer = answers === null ? 0 : answers[id - chunkStart];
+        if (answer === MATCH) mark(id);
+        else if (answer === 0 && buffer !== null && testBytes(buffer, payloadOffsets[slot], payloadLengths[slot], id)) mark(id);
+      }
+    }
+    if (id >= end) break;
+    if (options.isCancelled?.()) return cancelled(start, id, cols);
+    const t = now();
+    if (t - started >= budgetMs) break;
+    if (t - sliceStart >= sliceMs || id >= c.nextId) {
+      await yieldTo();
+      if (options.isCancelled?.()) return cancelled(start, id, cols);
+      sliceStart = now();
+      cols = store.scanColumns();
+      allowed = allowedConnections(cols, query);
+      // Rows evicted while yielding are gone; the bitmap keeps their bits clear.
+      if (id < cols.firstId) id = Math.min(end, cols.firstId);
+      if (id >= cols.nextId) break;
+    }
+  }
+  const elapsed = now() - started;
+  const result: FilterResult = {
+    fromId: start,
+    scannedTo: id,
+    matchBits: Buffer.from(id === end ? bitmap : bitmap.subarray(0, (id - start + 7) >>> 3)).toString('base64'),
+    matched,
+    done: id >= end,
+    firstId: cols.firstId,
+    nextId: cols.nextId,
+    rate: elapsed > 0 ? Math.round((id - start) / elapsed) : undefined,
+  };
+  if (late.length > 0) result.lateMatches = [...new Set(late)].sort((a, b) => a - b);
+  if (spans.size > 0) result.messages = [...spans.values()];
+  return result;
+}
+
+function cancelled(start: number, id: number, cols: ScanColumns): FilterResult {
+  return { fromId: start, scannedTo: id, matchBits: '', matched: 0, done: false, cancelled: true, firstId: cols.firstId, nextId: cols.nextId };
+}
+
+/** The text of the first payload buffer in a range, and the average payload length near its start, for planning a scan. */
+function sampleText(cols: ScanColumns, start: number, end: number, cache: BufferTextCache): { text: string; averageLength: number } | null {
+  for (let id = start; id < end && id < start + 4096; id++) {
+    const slot = id & cols.mask;
+    const buffer = cols.payloadBuffers[slot];
+    if (buffer === null) continue;
+    let total = 0;
+    let n = 0;
+    for (let k = id; k < end && n < 64; k++) {
+      total += cols.lengths[k & cols.mask];
+      n++;
+    }
+    return { text: cache.get(buffer, cols.nextId, id).str, averageLength: Math.max(1, total / n) };
+  }
+  return null;
+}
+
+function allowedConnections(cols: ScanColumns, query: CompiledQuery): Uint8Array | null {
+  if (!query.connectionIds) return null;
+  const allowed = new Uint8Array(cols.connectionIds.length + 1);
+  cols.connectionIds.forEach((cid, index) => {
+    if (query.connectionIds!.has(cid)) allowed[index] = 1;
+  });
+  return allowed;
+}
+
+function passesColumns(query: CompiledQuery, c: ScanColumns, id: number, allowed: Uint8Array | null): boolean {
+  if (id < c.firstId) return false;
+  const slot = id & c.mask;
+  const bits = c.bits[slot];
+  if (query.direction !== -1 && (bits & INBOUND_BIT) !== query.direction) return false;
+  const cls = (bits & OPCODE_BITS) === 1 ? TEXT : BINARY;
+  if (query.classes !== 0 && (query.classes & cls) === 0) return false;
+  const conn = c.connIndex[slot];
+  if (allowed !== null && (conn >= allowed.length || allowed[conn] === 0)) return false;
+  const time = c.times[slot];
+  return time >= query.fromTime && time <= query.toTime;
+}
+
+/**
+ * The message a continuation frame at `id` belongs to, found by walking back
+ * over the same connection and direction: continuation frames, interleaved
+ * control frames (RFC 6455 §5.4 allows them), then the data frame that opened
+ * it. Null when there is none in reach (an orphan, or evicted).
+ */
+export function lookBack(c: ScanColumns, id: number, conn: number, inbound: number, collectIds: boolean): OpenMessage | null {
+  const ids: number[] = [id];
+  let frames = 1;
+  let length = c.lengths[id & c.mask];
+  const stop = Math.max(c.firstId, id - LOOKBACK_ROWS);
+  for (let k = id - 1; k >= stop; k--) {
+    const slot = k & c.mask;
+    if (c.connIndex[slot] !== conn) continue;
+    const bits = c.bits[slot];
+    if ((bits & INBOUND_BIT) !== inbound) continue;
+    if (bits & VIOLATION_BIT) return null;
+    const opcode = bits & OPCODE_BITS;
+    if (opcode >= 0x8) continue;
+    if (bits & FIN_BIT) return null;
+    frames++;
+    length += c.lengths[slot];
+    if (collectIds && ids.length < MAX_MESSAGE_FRAMES) ids.push(k);
+    if (opcode !== 0) {
+      return {
+        headId: k,
+        opcode,
+        compressed: (bits & RSV1_BIT) !== 0,
+        frames,
+        length,
+        ids: collectIds ? ids.reverse() : null,
+        headPasses: false,
+      };
+    }
+  }
+  return null;
+}
+
+/** Decodes a FilterResult bitmap into the matching ids (for callers and tests). */
+export function matchedIds(result: FilterResult): number[] {
+  const bytes = Buffer.from(result.matchBits, 'base64');
+  const ids: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    let b = bytes[i];
+    while (b !== 0) {
+      const bit = 31 - Math.clz32(b & -b);
+      ids.push(result.fromId + i * 8 + bit);
+      b &= b - 1;
+    }
+  }
+  return ids;
+}
+
+/** What the detail pane shows about the message a frame belongs to. */
+export interface MessageAround {
+  headId: number;
+  lastId: number;
+  frames: number;
+  opcode: number;
+  wireLength: number;
+  compressed: boolean;
+  inflatedLength?: number;
+  complete: boolean;
+  /** The whole message's bytes (inflated if compressed), when it is complete and text. */
+  bytes?: Uint8Array;
+}
+
+/** Largest message assembled for the detail pane's text. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The fragmented or compressed message a frame belongs to, found in the
+ * store around it; null for control frames, violations and plain one-frame
+ * messages (the frame is the message).
+ */
+export function messageAround(c: ScanColumns, id: number): MessageAround | null {
+  if (id < c.firstId || id >= c.nextId) return null;
+  const slot = id & c.mask;
+  const bits = c.bits[slot];
+  const opcode = bits & OPCODE_BITS;
+  if (bits & VIOLATION_BIT || opcode >= 0x8) return null;
+  if (opcode !== 0 && bits & FIN_BIT && (bits & RSV1_BIT) === 0) return null;
+  const conn = c.connIndex[slot];
+  const inbound = bits & INBOUND_BIT;
+  const headId = opcode !== 0 ? id : lookBack(c, id, conn, inbound, false)?.headId;
+  if (headId === undefined) return null;
+  const head = c.bits[headId & c.mask];
+  const ids = [headId];
+  let wireLength = c.lengths[headId & c.mask];
+  let complete = (head & FIN_BIT) !== 0;
+  for (let k = headId + 1; !complete && k < c.nextId && k < headId + LOOKBACK_ROWS; k++) {
+    const s = k & c.mask;
+    if (c.connIndex[s] !== conn || (c.bits[s] & INBOUND_BIT) !== inbound) continue;
+    const b = c.bits[s];
+    if (b & VIOLATION_BIT) break;
+    const op = b & OPCODE_BITS;
+    if (op >= 0x8) continue;
+    if (op !== 0) break;
+    ids.push(k);
+    wireLength += c.lengths[s];
+    if (b & FIN_BIT) complete = true;
+  }
+  const lastId = ids[ids.length - 1];
+  const compressed = (head & RSV1_BIT) !== 0;
+  const out: MessageAround = { headId, lastId, frames: ids.length, opcode: head & OPCODE_BITS, wireLength, compressed, complete };
+  const inflated = complete && compressed ? c.extras.get(lastId)?.inflated : undefined;
+  if (inflated) out.inflatedLength = inflated.length;
+  if (complete && out.opcode === 0x1) {
+    if (compressed) out.bytes = inflated;
+    else if (wireLength <= MAX_MESSAGE_BYTES) {
+      out.bytes = Buffer.concat(
+        ids.flatMap((k) => {
+          const s = k & c.mask;
+          const buffer = c.payloadBuffers[s];
+          return buffer === null ? [] : [new Uint8Array(buffer, c.payloadOffsets[s], c.payloadLengths[s])];
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** The first id in [firstId, nextId) captured after `time` (binary search; capture times only grow). */
+export function firstIdAfter(c: ScanColumns, time: number): number {
+  let lo = c.firstId;
+  let hi = c.nextId;
+  while (lo < hi) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (c.times[mid & c.mask] <= time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,366 @@
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { FrameClass, FramescopeApi } from '../../../../shared/contract';
+import { formatBytes } from '../../format';
+import { useFramesVersion, type AppStore } from '../../state/app-store';
+import { FrameView } from '../../state/frame-view';
+import { LogTimeline } from '../../state/log-timeline';
+import { RowLoader } from '../../state/row-loader';
+import { ExportPopover, ImportPopover } from './CaptureFiles';
+import { formatTime } from '../../format';
+import type { TimeMode } from './format';
+import { FrameTable } from './FrameTable';
+import { ALL_CLASSES, buildQuery, EMPTY_FILTER, localMatcher, textCriterion, type FilterState } from './query';
+
+interface Props {
+  api: FramescopeApi;
+  store: AppStore;
+  /** One connection's frames, or null for every connection. */
+  connectionId: string | null;
+  selectedId: number | null;
+  onSelect(id: number): void;
+  /** Show a connection (after a HAR import). */
+  onOpenConnection?(id: string): void;
+}
+
+const TIME_MODE_KEY = 'framescope.timeMode';
+const CLASS_LABELS: Record<FrameClass, string> = { text: 'text', binary: 'binary', control: 'control', violation: 'violation' };
+
+function storedTimeMode(): TimeMode {
+  try {
+    const v = localStorage.getItem(TIME_MODE_KEY);
+    return v === 'relative' || v === 'delta' ? v : 'absolute';
+  } catch {
+    return 'absolute';
+  }
+}
+
+/**
+ * The inspector: filter bar, frames or messages, log lines on the same
+ * timeline, export and import, and the virtualised table. Filtering runs on
+ * the main side (where payloads are) and never on React's render path.
+ */
+export function FramesPanel({ api, store, connectionId, selectedId, onSelect, onOpenConnection }: Props) {
+  const version = useFramesVersion(store);
+  const view = useMemo(() => new FrameView(api), [api]);
+  const viewVersion = useSyncExternalStore(view.subscribe, view.getVersion);
+  const [loaded, setLoaded] = useState(0);
+  const loader = useMemo(() => new RowLoader(api, store.rows, () => setLoaded((n) => n + 1)), [api, store]);
+  const [, setTimelineVersion] = useState(0);
+  const timeline = useMemo(() => new LogTimeline(api, () => setTimelineVersion((n) => n + 1)), [api]);
+  const [filter, setFilter] = useState<FilterState>(EMPTY_FILTER);
+  const [interleave, setInterleave] = useState(false);
+  const [timeMode, setTimeMode] = useState<TimeMode>(storedTimeMode);
+  const [popover, setPopover] = useState<'export' | 'import' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [showTime, setShowTime] = useState(false);
+  const filterInput = useRef<HTMLInputElement>(null);
+
+  // The range the main side holds follows every event batch, outside React's render.
+  useEffect(() => {
+    const sync = (): void => {
+      const cap = store.capture;
+      const nextId = Math.max(cap.nextId ?? store.rows.liveNext, 0);
+      const firstId = cap.firstId ?? Math.max(0, nextId - cap.frames);
+      if (firstId > view.firstId) {
+        store.rows.dropBefore(firstId);
+        loader.forgetBefore(firstId);
+      }
+      view.setRange(firstId, nextId);
+    };
+    sync();
+    return store.subscribeFrames(sync);
+  }, [store, view, loader]);
+
+  const built = useMemo(() => buildQuery(filter, connectionId), [filter, connectionId]);
+  const queryKey = built.query ? JSON.stringify(built.query) : null;
+  useEffect(() => {
+    if (built.query) view.setQuery(built.query, performance.now());
+    // queryKey stands for the query's content; a new object with the same content is the same query.
+  }, [queryKey]);
+
+  const text = textCriterion(filter);
+  const highlight = useMemo(() => localMatcher(text).re, [text?.pattern, text?.regex, text?.caseSensitive, text?.flags]);
+
+  useEffect(() => {
+    timeline.setFilter(highlight ? (t) => ((highlight.lastIndex = 0), highlight.test(t)) : null);
+    setTimelineVersion((n) => n + 1);
+  }, [timeline, highlight]);
+  useEffect(() => {
+    if (interleave) timeline.update(store.logs, store.tailLines);
+  }, [interleave, timeline, store, version]);
+
+  useEffect(() => {
+    try {
+      localStorage.setItem(TIME_MODE_KEY, timeMode);
+    } catch {
+      // No storage: the choice lasts for this page.
+    }
+  }, [timeMode]);
+
+  const clear = async (): Promise<void> => {
+    const result = await api.clearCapture({});
+    if (!result.ok) {
+      setNotice(result.error);
+      return;
+    }
+    store.clearRows();
+    view.setRange(view.nextId, view.nextId);
+    setNotice(`Cleared ${result.value.cleared.toLocaleString()} frames.`);
+  };
+
+  // Ctrl+F focuses the filter, Ctrl+L clears the capture (Cmd on macOS).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
+      const key = e.key.toLowerCase();
+      if (key === 'f') {
+        e.preventDefault();
+        filterInput.current?.focus();
+        filterInput.current?.select();
+      } else if (key === 'l') {
+        e.preventDefault();
+        void clear();
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  });
+
+  const set = <K extends keyof FilterState>(key: K, value: FilterState[K]): void => setFilter((f) => ({ ...f, [key]: value }));
+  const toggleClass = (c: FrameClass, only: boolean): void => {
+    setFilter((f) => {
+      if (only) return { ...f, classes: [c] };
+      const has = f.classes.includes(c);
+      const next = has ? f.classes.filter((x) => x !== c) : ALL_CLASSES.filter((x) => x === c || f.classes.includes(x));
+      // Unchecking the last class would show nothing at all: keep it.
+      return next.length === 0 ? f : { ...f, classes: next };
+    });
+  };
+  const selectedTime = selectedId !== null && store.rows.has(selectedId) ? store.rows.time(selectedId) : null;
+  const connections = [...store.connections.values()];
+  const cap = store.capture;
+  const filtered = view.isFiltered;
+  // Narrowed by more than the connection this panel shows.
+  const narrowed =
+    filter.text !== '' || filter.direction !== '' || filter.classes.length < ALL_CLASSES.length || filter.from !== '' || filter.to !== '' || (connectionId === null && filter.connectionId !== '');
+  const scanning = view.status === 'scanning';
+  const lines = interleave ? timeline.visible : null;
+  const connectionInfo = connectionId ? store.connections.get(connectionId) : undefined;
+
+  return (
+    <section
+      className="frames-panel"
+      data-testid="frames-panel"
+      data-filter-state={view.status}
+      data-filter-query={queryKey ?? ''}
+      data-view-rows={view.length}
+      data-view-version={viewVersion}
+      data-filter-ms={view.doneAt > 0 ? Math.round(view.doneAt - view.queryAt) : ''}
+      data-resident={store.rows.resident}
+      data-skipped={store.rows.skipped}
+      data-preview-chars={store.rows.previewChars}
+    >
+      <div className="filter-bar" role="search">
+        <div className="filter-text">
+          <input
+            ref={filterInput}
+            data-testid="frame-filter"
+            className={built.error && text ? 'invalid' : ''}
+            placeholder="Filter payloads: text, or /regex/i   (Ctrl+F)"
+            value={filter.text}
+            onChange={(e) => set('text', e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') set('text', '');
+            }}
+            spellCheck={false}
+            aria-label="Filter payloads"
+          />
+          <button
+            className={`toggle-button ${filter.regex ? 'on' : ''}`}
+            aria-pressed={filter.regex}
+            title="Regular expression"
+            data-testid="filter-regex"
+            onClick={() => set('regex', !filter.regex)}
+          >
+            .*
+          </button>
+          <button
+            className={`toggle-button ${filter.caseSensitive ? 'on' : ''}`}
+            aria-pressed={filter.caseSensitive}
+            title="Match case"
+            data-testid="filter-case"
+            onClick={() => set('caseSensitive', !filter.caseSensitive)}
+          >
+            Aa
+          </button>
+        </div>
+        <div className="segmented" role="group" aria-label="Direction">
+          {(
+            [
+              ['', 'both'],
+              ['in', '↓ in'],
+              ['out', '↑ out'],
+            ] as const
+          ).map(([value, label]) => (
+            <button key={value} className={filter.direction === value ? 'on' : ''} onClick={() => set('direction', value)} data-testid={`filter-dir-${value || 'both'}`}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <div className="chips" role="group" aria-label="Opcode classes">
+          {ALL_CLASSES.map((c) => (
+            <button
+              key={c}
+              className={`chip chip-${c} ${filter.classes.includes(c) ? 'on' : ''}`}
+              aria-pressed={filter.classes.includes(c)}
+              title={`${CLASS_LABELS[c]} frames (Alt+click: only these)`}
+              data-testid={`filter-class-${c}`}
+              onClick={(e) => toggleClass(c, e.altKey)}
+            >
+              {CLASS_LABELS[c]}
+            </button>
+          ))}
+        </div>
+        {connectionId === null && (
+          <select value={filter.connectionId} onChange={(e) => set('connectionId', e.target.value)} data-testid="filter-connection" aria-label="Connection">
+            <option value="">all connections</option>
+            {connections.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.id} · {c.url}
+              </option>
+            ))}
+          </select>
+        )}
+      </div>
+      {built.error && (
+        <p className="error filter-error" role="alert" data-testid="filter-error">
+          {built.error}
+        </p>
+      )}
+      {view.status === 'error' && view.error && (
+        <p className="error filter-error" role="alert" data-testid="filter-error">
+          {view.error}
+        </p>
+      )}
+      <div className="view-bar">
+        <div className="segmented" role="group" aria-label="Rows">
+          <button className={filter.unit === 'frames' ? 'on' : ''} onClick={() => set('unit', 'frames')} data-testid="unit-frames">
+            Frames
+          </button>
+          <button className={filter.unit === 'messages' ? 'on' : ''} onClick={() => set('unit', 'messages')} data-testid="unit-messages" title="Fragments folded into their message">
+            Messages
+          </button>
+        </div>
+        <label className="toggle inline-toggle" title="Log tails and Framescope's log on the same timeline as the frames">
+          <input type="checkbox" checked={interleave} onChange={(e) => setInterleave(e.target.checked)} data-testid="interleave-logs" /> log lines
+        </label>
+        {!showTime && !filter.from && !filter.to ? (
+          <button className="small" onClick={() => setShowTime(true)} data-testid="show-time-range" title="Only frames captured in a time range">
+            time range…
+          </button>
+        ) : (
+        <div className="time-range" role="group" aria-label="Time range">
+          <input className="time-input" placeholder="from HH:MM:SS" value={filter.from} onChange={(e) => set('from', e.target.value)} data-testid="filter-from" />
+          <span className="muted">–</span>
+          <input className="time-input" placeholder="to" value={filter.to} onChange={(e) => set('to', e.target.value)} data-testid="filter-to" />
+          {selectedTime !== null && (
+            <>
+              <button className="small" title="Start the range at the selected frame" onClick={() => set('from', formatTime(selectedTime).slice(0, 12))}>
+                from sel.
+              </button>
+              <button className="small" title="End the range at the selected frame" onClick={() => set('to', formatTime(selectedTime).slice(0, 12))}>
+                to sel.
+              </button>
+            </>
+          )}
+          <button
+            className="icon"
+            title="Any time"
+            onClick={() => {
+              setFilter((f) => ({ ...f, from: '', to: '' }));
+              setShowTime(false);
+            }}
+          >
+            ×
+          </button>
+        </div>
+        )}
+        <span className="view-status" data-testid="view-status">
+          <strong>{view.length.toLocaleString()}</strong>{' '}
+          {narrowed ? 'matching' : filter.unit === 'messages' ? 'messages' : 'frames'}
+          {narrowed && connectionId === null && <> of {cap.frames.toLocaleString()}</>}
+          {scanning && (
+            <span className="scan-progress" data-testid="scan-progress">
+              {' '}
+              · scanning {Math.round(view.progress * 100)} %
+            </span>
+          )}
+          {connectionInfo?.role === 'imported' && <span className="badge">imported from {connectionInfo.source}</span>}
+        </span>
+        {cap.evicted > 0 && (
+          <span className="badge warn" data-testid="evicted-count" title={`The capture keeps at most ${formatBytes(cap.budgetBytes)}; the oldest frames were dropped to stay within it`}>
+            {cap.evicted.toLocaleString()} evicted
+          </span>
+        )}
+        {store.rows.skipped > 0 && (
+          <span
+            className="badge warn"
+            data-testid="skipped-count"
+            title="Frames the live stream did not bring to this window (it opened late or fell behind). They are still in the capture: they load as you scroll, and filters and exports include them."
+          >
+            {store.rows.skipped.toLocaleString()} skipped · load on scroll
+          </span>
+        )}
+        {loader.error && <span className="error">{loader.error}</span>}
+        {notice && (
+          <span className="status notice" data-testid="frames-notice">
+            {notice}
+          </span>
+        )}
+        <span className="spacer" />
+        <button className="small" onClick={() => setPopover(popover === 'import' ? null : 'import')} data-testid="open-import">
+          Open HAR…
+        </button>
+        <button className="small" onClick={() => setPopover(popover === 'export' ? null : 'export')} data-testid="open-export">
+          Export…
+        </button>
+        <button className="small" onClick={() => void clear()} title="Clear the capture (Ctrl+L)" data-testid="clear-capture">
+          Clear
+        </button>
+        {popover === 'export' && <ExportPopover api={api} connectionId={connectionId} onClose={() => setPopover(null)} />}
+        {popover === 'import' && (
+          <ImportPopover
+            api={api}
+            onClose={() => setPopover(null)}
+            onImported={(ids) => {
+              if (ids[0] && onOpenConnection) onOpenConnection(ids[0]);
+            }}
+          />
+        )}
+      </div>
+      <FrameTable
+        view={view}
+        rows={store.rows}
+        loader={loader}
+        lines={lines}
+        unit={filter.unit}
+        connectionLabel={(id) => id}
+        showConnection={connectionId === null}
+        selectedId={selectedId}
+        onSelect={onSelect}
+        timeMode={timeMode}
+        onTimeMode={setTimeMode}
+        highlight={highlight}
+        version={version}
+        loaded={loaded}
+        empty={
+          filtered ? (
+            scanning ? 'Scanning…' : 'No frames match the filter.'
+          ) : (
+            <>No frames yet. Connect and send a message: every frame on the wire shows up here.</>
+          )
+        }
+      />
+    </section>
+  );
+}

@@ -1,0 +1,243 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Workspace } from '../../src/main/core/app/workspace';
+import { CaptureStore } from '../../src/main/core/capture/capture-store';
+import { EventBatcher } from '../../src/main/core/capture/event-batcher';
+import { matchedIds } from '../../src/main/core/capture/frame-filter';
+import { parseHar } from '../../src/main/core/capture/har';
+import type { EventBatch } from '../../src/shared/contract';
+import type { Result } from '../../src/shared/result';
+import { append, Slabs } from './rows';
+
+const FIXTURE = join(import.meta.dirname, 'fixtures/chrome-devtools.har');
+
+let workspace: Workspace | null = null;
+afterEach(async () => {
+  await workspace?.dispose();
+  workspace = null;
+});
+
+function fresh(): Workspace {
+  workspace = new Workspace({ dataDir: mkdtempSync(join(tmpdir(), 'fs-io-')) });
+  return workspace;
+}
+
+function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got: ${result.error}`);
+  return result.value;
+}
+
+/**
+ * An echo server, a client on it, and some conversation: text, a message in three fragments
+ * (echoed back in one frame), a ping. 8 frames each way, captured on both ends: 16 rows.
+ */
+async function conversation(ws: Workspace): Promise<string> {
+  const server = value(await ws.handlers.startServer({ port: 0, routes: [{ path: '/echo', app: 'echo' }] }));
+  const client = value(await ws.handlers.connect({ url: `${server.url}/echo` }));
+  value(await ws.handlers.sendText({ connectionId: client.id, text: '{"op":"hello","n":1}' }));
+  value(await ws.handlers.send({ connectionId: client.id, payload: { kind: 'text', text: 'one two three four' }, fragments: 3 }));
+  value(await ws.handlers.ping({ connectionId: client.id, payload: { kind: 'text', text: 'p' } }));
+  await expect.poll(() => ws.store.stats().frames, { timeout: 5000 }).toBeGreaterThanOrEqual(16);
+  return client.id;
+}
+
+describe('HAR import', () => {
+  it('opens a Chrome DevTools export as an offline connection with its messages and handshake', async () => {
+    const ws = fresh();
+    const result = value(await ws.handlers.importHar({ path: FIXTURE }));
+    expect(result.skippedEntries).toBe(1);
+    expect(result.frames).toBe(4);
+    const [conn] = result.connections;
+    expect(conn).toMatchObject({ role: 'imported', url: 'wss://example.test/live?room=7', state: 'closed', source: 'chrome-devtools.har' });
+    const snapshot = value(await ws.handlers.getSnapshot({}));
+    expect(snapshot.connections.map((c) => c.id)).toContain(conn.id);
+
+    const handshake = value(await ws.handlers.getHandshake({ connectionId: conn.id }));
+    expect(handshake.response?.status).toBe(101);
+    // RFC 6455 §1.3's example key and accept value: the checklist passes it.
+    expect(handshake.checks.find((c) => c.id === 'response.accept')?.pass).toBe(true);
+
+    const rows = value(await ws.handlers.getRows({ fromId: 0, count: 10 }))!;
+    expect(rows.preview).toEqual(['{"op":"subscribe","topic":"prices/eur"}', '{"topic":"prices/eur","bid":1.0842}', '00 ff 10 80', 'héllo ✓']);
+    const binary = value(await ws.handlers.getFrame({ id: 2 }));
+    expect(binary).toMatchObject({ opcode: 2, payloadHex: '00ff1080', direction: 'in' });
+    const found = value(await ws.handlers.filterFrames({ query: { unit: 'frames', text: { pattern: 'bid', regex: false, caseSensitive: true } }, fromId: 0 }));
+    expect(matchedIds(found)).toEqual([1]);
+  });
+
+  it('refuses a file that is not HAR, in words, and captures nothing', async () => {
+    const ws = fresh();
+    const dir = mkdtempSync(join(tmpdir(), 'fs-io-'));
+    writeFileSync(join(dir, 'notes.txt'), 'just some notes');
+    writeFileSync(join(dir, 'other.json'), '{"hello": 1}');
+    const notJson = await ws.handlers.importHar({ path: join(dir, 'notes.txt') });
+    expect(notJson).toMatchObject({ ok: false, error: expect.stringContaining('not a HAR file: it is not valid JSON') });
+    const noLog = await ws.handlers.importHar({ path: join(dir, 'other.json') });
+    expect(noLog).toMatchObject({ ok: false, error: expect.stringContaining("there is no 'log' object") });
+    expect(await ws.handlers.importHar({ path: join(dir, 'missing.har') })).toMatchObject({ ok: false, error: expect.stringContaining('no such file') });
+    expect(await ws.handlers.importHar({ text: '{"log":{"entries":[]}}', name: 'empty.har' })).toMatchObject({ ok: false });
+    expect(ws.store.stats().frames).toBe(0);
+  });
+});
+
+describe('export', () => {
+  it('writes HAR that DevTools-compatible readers (and Framescope) open again, with fragments joined', async () => {
+    const ws = fresh();
+    const client = await conversation(ws);
+    const har = value(await ws.handlers.exportCapture({ format: 'har', connectionIds: [client] }));
+    expect(har.text).toBeDefined();
+    expect(har.fileName).toMatch(/^framescope-.*\.har$/);
+    const parsed = parseHar(har.text!);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const [entry] = parsed.value.connections;
+    expect(entry.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/echo$/);
+    expect(entry.response?.status).toBe(101);
+    expect(entry.request.headers.some(([n]) => n.toLowerCase() === 'sec-websocket-key')).toBe(true);
+    // Data messages only (Chrome leaves control frames out), the fragmented one whole.
+    // (Sends and echoes interleave as the network has it: compare per direction.)
+    const of = (type: string) => entry.messages.filter((m) => m.type === type).map((m) => m.data);
+    expect(of('send')).toEqual(['{"op":"hello","n":1}', 'one two three four']);
+    expect(of('receive')).toEqual(['{"op":"hello","n":1}', 'one two three four']);
+    expect(entry.messages).toHaveLength(4);
+    // And back in: an offline copy of the same conversation.
+    const imported = value(await ws.handlers.importHar({ text: har.text!, name: har.fileName }));
+    expect(imported.frames).toBe(4);
+  });
+
+  it('writes NDJSON with every header field to a path, through a partial file renamed at the end', async () => {
+    const ws = fresh();
+    await conversation(ws);
+    const dir = mkdtempSync(join(tmpdir(), 'fs-out-'));
+    const result = value(await ws.handlers.exportCapture({ format: 'ndjson', path: join(dir, 'frames.ndjson') }));
+    expect(result.path).toBe(join(dir, 'frames.ndjson'));
+    expect(readdirSync(dir)).toEqual(['frames.ndjson']);
+    const lines = readFileSync(result.path!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(ws.store.stats().frames);
+    expect(result.records).toBe(lines.length);
+    const first = lines[0];
+    expect(Object.keys(first)).toEqual(
+      expect.arrayContaining(['id', 'connectionId', 'time', 'flow', 'type', 'direction', 'offset', 'fin', 'rsv1', 'rsv2', 'rsv3', 'opcode', 'opcodeName', 'masked', 'maskKey', 'length', 'lengthEncoding', 'headerLength', 'payloadHex']),
+    );
+    const clientOut = lines.find((l) => l.connectionId === 'c1' && l.flow === 'out');
+    expect(clientOut).toMatchObject({ direction: 'client', masked: true, maskKey: expect.stringMatching(/^[0-9a-f]{8}$/), headerLength: 6 });
+    const fragments = lines.filter((l) => l.connectionId === 'c1' && l.flow === 'out' && l.opcode !== 9 && l.opcode !== 10).slice(1);
+    expect(fragments.map((l) => [l.opcode, l.fin])).toEqual([[1, false], [0, false], [0, true]]);
+    // A folder as the target: the file gets its default name inside it.
+    const intoFolder = value(await ws.handlers.exportCapture({ format: 'har', path: dir }));
+    expect(intoFolder.path).toMatch(/framescope-.*\.har$/);
+  });
+
+  it('explains a path it cannot write, and leaves nothing behind', async () => {
+    const ws = fresh();
+    await conversation(ws);
+    const dir = mkdtempSync(join(tmpdir(), 'fs-bad-'));
+    writeFileSync(join(dir, 'a-file'), 'keep me');
+    const missing = await ws.handlers.exportCapture({ format: 'har', path: join(dir, 'no/such/folder/x.har') });
+    expect(missing).toMatchObject({ ok: false, error: expect.stringContaining('does not exist') });
+    const underFile = await ws.handlers.exportCapture({ format: 'ndjson', path: join(dir, 'a-file/x.ndjson') });
+    expect(underFile).toMatchObject({ ok: false, error: expect.stringMatching(/not a folder|does not exist/) });
+    expect(readdirSync(dir)).toEqual(['a-file']);
+    expect(readFileSync(join(dir, 'a-file'), 'utf8')).toBe('keep me');
+    expect(await ws.handlers.exportCapture({ format: 'xml' as never })).toMatchObject({ ok: false });
+  });
+
+  it('says so when there is nothing to export', async () => {
+    const ws = fresh();
+    expect(await ws.handlers.exportCapture({ format: 'har' })).toMatchObject({ ok: false, error: expect.stringContaining('empty') });
+  });
+});
+
+describe('inspector commands', () => {
+  it('fetches rows by range and by id, locates times, and cancels a superseded scan', async () => {
+    const ws = fresh();
+    const slabs = new Slabs(1 << 16);
+    for (let i = 0; i < 30_000; i++) append(ws.store, { payload: `row ${i}`, time: 1000 + i }, slabs);
+    const range = value(await ws.handlers.getRows({ fromId: 10, count: 3 }))!;
+    expect(range.firstId).toBe(10);
+    expect(range.preview).toEqual(['row 10', 'row 11', 'row 12']);
+    const byId = value(await ws.handlers.getRows({ ids: [5, 29_999, 99_999] }))!;
+    expect(byId.ids).toEqual([5, 29_999]);
+    expect(byId.preview).toEqual(['row 5', 'row 29999']);
+    expect(await ws.handlers.getRows({ ids: Array.from({ length: 3000 }, (_, i) => i) })).toMatchObject({ ok: false });
+    expect(value(await ws.handlers.locateTimes({ times: [999, 1000.5, 5e9] })).ids).toEqual([0, 1, 30_000]);
+
+    const query = { unit: 'frames' as const, text: { pattern: 'row \\d+5$', regex: true, caseSensitive: true } };
+    const [first, second] = await Promise.all([
+      ws.handlers.filterFrames({ query, fromId: 0, cancelKey: 'k', budgetMs: 5000 }),
+      ws.handlers.filterFrames({ query, fromId: 0, cancelKey: 'k', budgetMs: 5000 }),
+    ]);
+    expect(value(first).cancelled).toBe(true);
+    expect(value(second).matched).toBe(2999); // 'row 5' has no digit before its 5
+    expect(await ws.handlers.filterFrames({ query: { unit: 'frames', text: { pattern: '[', regex: true, caseSensitive: true } }, fromId: 0 })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('not a valid regular expression'),
+    });
+  });
+
+  it('describes a frame: close code name, and the message a fragment belongs to', async () => {
+    const ws = fresh();
+    const client = await conversation(ws);
+    value(await ws.handlers.closeConnection({ connectionId: client, code: 1001, reason: 'bye' }));
+    await expect.poll(async () => value(await ws.handlers.filterFrames({ query: { unit: 'frames', classes: ['control'], connectionIds: [client] }, fromId: 0 })).matched, { timeout: 5000 }).toBeGreaterThanOrEqual(4);
+    const all = value(await ws.handlers.filterFrames({ query: { unit: 'frames', connectionIds: [client] }, fromId: 0 }));
+    const ids = matchedIds(all);
+    const details = await Promise.all(ids.map(async (id) => value(await ws.handlers.getFrame({ id }))));
+    const close = details.find((d) => d.opcode === 8 && d.direction === 'out')!;
+    expect(close).toMatchObject({ closeCode: 1001, closeCodeName: 'Going Away', closeReason: 'bye' });
+    const middle = details.find((d) => d.opcode === 0 && !d.fin && d.direction === 'out')!;
+    expect(middle.message).toMatchObject({ frames: 3, opcode: 1, complete: true, wireLength: 18 });
+    expect(middle.messageText).toBe('one two three four');
+    const messages = value(await ws.handlers.filterFrames({ query: { unit: 'messages', connectionIds: [client], text: { pattern: 'three four', regex: false, caseSensitive: true } }, fromId: 0 }));
+    const echoed = details.find((d) => d.opcode === 1 && d.direction === 'in' && d.text === 'one two three four')!;
+    expect(matchedIds(messages)).toEqual([middle.message!.headId, echoed.id]);
+  });
+});
+
+describe('the capture budget', () => {
+  it('can be lowered, evicting the oldest frames and counting them; nonsense is refused', async () => {
+    const ws = fresh();
+    const slabs = new Slabs(1 << 20);
+    const payload = new Uint8Array(64 * 1024);
+    for (let i = 0; i < 600; i++) append(ws.store, { opcode: 2, payload }, slabs);
+    const stats = value(await ws.handlers.setCaptureBudget({ bytes: 16 * 1024 * 1024 }));
+    expect(stats.budgetBytes).toBe(16 * 1024 * 1024);
+    expect(stats.bytes).toBeLessThanOrEqual(stats.budgetBytes);
+    expect(stats.evicted).toBe(600 - stats.frames);
+    expect(stats.firstId).toBe(stats.evicted);
+    expect(await ws.handlers.getFrame({ id: 0 })).toMatchObject({ ok: false, error: expect.stringContaining('evicted') });
+    expect(await ws.handlers.setCaptureBudget({ bytes: 1000 })).toMatchObject({ ok: false, error: expect.stringContaining('MiB') });
+  });
+});
+
+describe('the event stream skips ahead for a window that is far behind', () => {
+  it('sends the newest rows and counts the rest as skipped; they stay in the store', () => {
+    const store = new CaptureStore(1 << 30);
+    const slabs = new Slabs(1 << 16);
+    for (let i = 0; i < 150_000; i++) append(store, { payload: 'x' }, slabs);
+    const sent: EventBatch[] = [];
+    const batcher = new EventBatcher(store, (b) => sent.push(b), { maxRowsPerBatch: 10_000, maxBacklogRows: 50_000, timers: { setTimeout: () => 1, clearTimeout: () => undefined } });
+    batcher.flush();
+    expect(sent[0].frames!.firstId).toBe(140_000);
+    expect(sent[0].skipped).toBe(140_000);
+    expect(store.get(0)).toBeDefined();
+  });
+
+  it('holds frames while the consumer is busy, then skips past the bound', () => {
+    const store = new CaptureStore(1 << 30);
+    const slabs = new Slabs(1 << 16);
+    let busy = true;
+    const sent: EventBatch[] = [];
+    const batcher = new EventBatcher(store, (b) => sent.push(b), { maxRowsPerBatch: 1000, maxBacklogRows: 5000, canSend: () => !busy, timers: { setTimeout: () => 1, clearTimeout: () => undefined } });
+    for (let i = 0; i < 3000; i++) append(store, { payload: 'x' }, slabs);
+    batcher.flush();
+    expect(sent).toHaveLength(0);
+    for (let i = 0; i < 7000; i++) append(store, { payload: 'x' }, slabs);
+    busy = false;
+    batcher.flush();
+    expect(sent[0].frames!.firstId).toBe(9000);
+    expect(sent[0].skipped).toBe(9000);
+  });
+});
+

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { compileQuery, scanFrames } from '../../src/main/core/capture/frame-filter';
+import { FrameRows, BLOCK_SIZE } from '../../src/renderer/src/state/frame-rows';
+import { FrameView } from '../../src/renderer/src/state/frame-view';
+import { mergedAt, mergedIndexOfFrame, type TimelineLine } from '../../src/renderer/src/state/log-timeline';
+import { atBottom, geometry, maxVirtualTop, MAX_PHYSICAL_PX, physicalFromVirtual, virtualFromPhysical, visibleRange } from '../../src/renderer/src/state/virtual-scroll';
+import type { FramescopeApi, FrameQuery } from '../../src/shared/contract';
+import { ok } from '../../src/shared/result';
+import { append, newStore, Slabs } from './rows';
+
+function page(firstId: number, previews: string[], connection = 'c1') {
+  const n = previews.length;
+  return {
+    firstId,
+    count: n,
+    connection: new Uint32Array(n),
+    connectionIds: [connection],
+    time: Float64Array.from(previews, (_, i) => 1000 + firstId + i),
+    bits: new Uint32Array(n).fill(0x211),
+    length: Float64Array.from(previews, (p) => p.length),
+    preview: previews,
+  };
+}
+
+describe('FrameRows: compact rows by id', () => {
+  it('keeps columns and previews per row, across blocks and chunks', () => {
+    const rows = new FrameRows();
+    const previews = Array.from({ length: 5000 }, (_, i) => `row ${i} ${'é'.repeat(i % 3)}`);
+    rows.append(page(0, previews));
+    expect(rows.resident).toBe(5000);
+    for (const id of [0, 255, 256, 4095, 4096, 4999]) {
+      expect(rows.preview(id)).toBe(previews[id]);
+      expect(rows.time(id)).toBe(1000 + id);
+      expect(rows.connectionOf(id)).toBe('c1');
+    }
+    expect(rows.has(5000)).toBe(false);
+  });
+
+  it('fills rows fetched out of order and by id list into the same blocks', () => {
+    const rows = new FrameRows();
+    rows.store(page(100, ['b', 'c']));
+    rows.store({ ...page(0, ['x', 'z']), ids: [99, 102] });
+    expect([99, 100, 101, 102].map((id) => rows.preview(id))).toEqual(['x', 'b', 'c', 'z']);
+    // Replacing a row keeps its neighbours intact.
+    rows.store(page(100, ['B']));
+    expect([99, 100, 101].map((id) => rows.preview(id))).toEqual(['x', 'B', 'c']);
+  });
+
+  it('counts a gap in the stream as skipped, but not rows the main side evicted', () => {
+    const rows = new FrameRows();
+    rows.append(page(500, ['a']), 100); // opened late: 100..499 were never streamed
+    expect(rows.skipped).toBe(400);
+    rows.append(page(600, ['b']), 550); // 501..549 were evicted, 550..599 skipped
+    expect(rows.skipped).toBe(450);
+    rows.store(page(200, ['fetched'])); // fetched on demand: not a gap
+    expect(rows.skipped).toBe(450);
+  });
+
+  it('stays within its bound, dropping the least recently drawn blocks but never the newest', () => {
+    const rows = new FrameRows(3);
+    for (let b = 0; b < 5; b++) rows.append(page(b * BLOCK_SIZE, ['r']));
+    expect(rows.has(4 * BLOCK_SIZE)).toBe(true);
+    expect(rows.has(0)).toBe(false);
+    rows.touch(2 * BLOCK_SIZE);
+    rows.store(page(0, ['again']));
+    expect(rows.has(2 * BLOCK_SIZE)).toBe(true);
+    expect(rows.has(4 * BLOCK_SIZE)).toBe(true);
+  });
+});
+
+describe('FrameView over the real scan', () => {
+  function setup() {
+    const store = newStore();
+    const slabs = new Slabs();
+    const api = {
+      filterFrames: async (request: Parameters<FramescopeApi['filterFrames']>[0]) => {
+        const compiled = compileQuery(request.query);
+        if (!compiled.ok) return compiled;
+        return ok(await scanFrames(store, compiled.value, request.fromId, request.toId));
+      },
+    };
+    const view = new FrameView(api);
+    const sync = () => view.setRange(store.firstId, store.nextId);
+    return { store, slabs, view, sync };
+  }
+  const settle = async (view: FrameView) => {
+    for (let i = 0; i < 50 && view.status === 'scanning'; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 5));
+  };
+
+  it('lists every row without a query, and matches with one, then follows new rows', async () => {
+    const { store, slabs, view, sync } = setup();
+    for (let i = 0; i < 10; i++) append(store, { payload: i % 3 === 0 ? `hit ${i}` : `miss ${i}` }, slabs);
+    sync();
+    expect(view.length).toBe(10);
+    expect(view.idAt(3)).toBe(3);
+    const q: FrameQuery = { unit: 'frames', text: { pattern: 'hit', regex: false, caseSensitive: true } };
+    view.setQuery(q);
+    await settle(view);
+    expect(view.status).toBe('live');
+    expect(Array.from({ length: view.length }, (_, i) => view.idAt(i))).toEqual([0, 3, 6, 9]);
+    append(store, { payload: 'hit again' }, slabs);
+    append(store, { payload: 'nothing' }, slabs);
+    sync();
+    await settle(view);
+    expect(view.length).toBe(5);
+    expect(view.idAt(4)).toBe(10);
+    expect(view.lowerBound(7)).toBe(3);
+    expect(view.indexOf(6)).toBe(2);
+    expect(view.indexOf(7)).toBe(-1);
+  });
+
+  it('drops evicted rows from the front and reports a bad query', async () => {
+    const { store, slabs, view, sync } = setup();
+    for (let i = 0; i < 6; i++) append(store, { payload: 'x' }, slabs);
+    sync();
+    view.setQuery({ unit: 'frames', direction: 'in' });
+    await settle(view);
+    expect(view.length).toBe(6);
+    view.setRange(4, 6);
+    expect(view.length).toBe(2);
+    expect(view.idAt(0)).toBe(4);
+    view.setQuery({ unit: 'frames', text: { pattern: '(', regex: true, caseSensitive: true } });
+    await settle(view);
+    expect(view.status).toBe('error');
+    expect(view.error).toMatch(/not a valid regular expression/);
+  });
+});
+
+describe('log lines on the frame timeline', () => {
+  const frames = { length: 5, lowerBound: (id: number) => Math.max(0, Math.min(5, id - 10)) }; // ids 10..14
+  const line = (anchor: number): TimelineLine => ({ time: 0, source: 't1', kind: 'line', text: `before ${anchor}`, anchor });
+
+  it('places each line just before the first frame captured after it', () => {
+    const lines = [line(10), line(12), line(12), line(99)];
+    const merged = Array.from({ length: 9 }, (_, m) => {
+      const item = mergedAt(frames, lines, m);
+      return item.kind === 'log' ? item.line.text : `#${10 + item.index}`;
+    });
+    expect(merged).toEqual(['before 10', '#10', '#11', 'before 12', 'before 12', '#12', '#13', '#14', 'before 99']);
+    expect(mergedIndexOfFrame(frames, lines, 2)).toBe(5);
+  });
+});
+
+describe('scroll geometry beyond the browser height cap', () => {
+  it('keeps the DOM height bounded and still reaches the first and last of two million rows', () => {
+    const g = geometry(2_000_000, 26, 600);
+    expect(g.scaled).toBe(true);
+    expect(g.physical).toBe(MAX_PHYSICAL_PX);
+    const bottom = virtualFromPhysical(g, g.physical - g.viewport);
+    expect(bottom).toBe(maxVirtualTop(g));
+    expect(atBottom(g, bottom, 26)).toBe(true);
+    const last = visibleRange(g, bottom, 26, 2_000_000);
+    expect(last.last).toBe(2_000_000);
+    expect(visibleRange(g, virtualFromPhysical(g, 0), 26, 2_000_000).first).toBe(0);
+    // Round trip: a row near the middle is where the scrollbar says.
+    const mid = 1_000_000 * 26;
+    expect(Math.abs(virtualFromPhysical(g, physicalFromVirtual(g, mid)) - mid)).toBeLessThan(1);
+  });
+
+  it('is one to one when the list fits', () => {
+    const g = geometry(1000, 26, 600);
+    expect(g.scaled).toBe(false);
+    expect(virtualFromPhysical(g, 1234)).toBe(1234);
+    expect(physicalFromVirtual(g, 1234)).toBe(1234);
+  });
+});
