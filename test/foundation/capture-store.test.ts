@@ -1,6 +1,11 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { CaptureStore, previewBytes } from '../../src/main/core/capture/capture-store';
 import { packFrameBits, unpackFrameBits } from '../../src/shared/frame-bits';
+
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
 
 const textBits = (direction: 'in' | 'out') =>
   packFrameBits({ opcode: 1, fin: true, rsv1: false, rsv2: false, rsv3: false, masked: direction === 'out', direction, violation: false });
@@ -27,6 +32,58 @@ describe('CaptureStore', () => {
     for (let i = 0; i < 5000; i++) appendText(store, `m${i}`);
     expect(store.stats().frames).toBe(5000);
     expect(new TextDecoder().decode(store.get(4321)!.payload!)).toBe('m4321');
+  });
+
+  it('grows a big ring ahead of need, step by step, with rows intact across evictions in between', () => {
+    // Rows share slabs as the decoder's do: many payloads per buffer.
+    const store = new CaptureStore(1 << 30);
+    const slab = new Uint8Array(1 << 16);
+    const payloadOf = (i: number): Uint8Array => {
+      const at = (i * 8) % (slab.length - 8);
+      new DataView(slab.buffer).setUint32(at, i);
+      return slab.subarray(at, at + 8);
+    };
+    const bits = textBits('in');
+    const appendRow = (i: number): number => store.appendFrame(`c${i % 3}`, 1000 + i, bits, 8, i * 10, new Uint8Array(payloadOf(i)), i, undefined);
+    // Past 2^16 and 2^17 rows: both grown ahead (from three quarters full on), with a clear-free run.
+    const total = (1 << 17) + 5000;
+    let lastId = -1;
+    for (let i = 0; i < total; i++) lastId = appendRow(i);
+    expect(lastId).toBe(total - 1);
+    for (const id of [0, 1, 49151, 49152, 65535, 65536, 98303, 98304, 131071, 131072, total - 1]) {
+      const row = store.get(id)!;
+      expect(row.connectionId).toBe(`c${id % 3}`);
+      expect(row.time).toBe(1000 + id);
+      expect(row.offset).toBe(id * 10);
+      expect(new DataView(row.payload!.buffer, row.payload!.byteOffset).getUint32(0)).toBe(id);
+    }
+    // Eviction while the next growth is being prepared: the held rows stay right.
+    store.setBudget(100_000 * 72);
+    for (let i = total; i < total + 100_000; i++) appendRow(i);
+    const stats = store.stats();
+    expect(stats.frames + stats.evicted).toBe(total + 100_000);
+    for (const id of [stats.firstId!, stats.nextId! - 1, Math.floor((stats.firstId! + stats.nextId!) / 2)]) {
+      const row = store.get(id)!;
+      expect(row.time).toBe(1000 + id);
+      expect(new DataView(row.payload!.buffer, row.payload!.byteOffset).getUint32(0)).toBe(id);
+    }
+    expect(store.get(stats.firstId! - 1)).toBeUndefined();
+  });
+
+  it('lets go of a payload buffer once every row using it is evicted', async () => {
+    const store = new CaptureStore(64 * 3 + 3 * 1024);
+    let firstBuffer: WeakRef<ArrayBufferLike> | null = null;
+    // Fewer buffers than the store compacts its buffer queue at: the release itself must let go.
+    for (let i = 0; i < 1000; i++) {
+      const payload = new Uint8Array(1024);
+      firstBuffer ??= new WeakRef(payload.buffer);
+      store.appendFrame('c1', i, textBits('in'), 1024, 0, payload, 0, undefined);
+    }
+    expect(store.stats().frames).toBeLessThanOrEqual(3);
+    expect(store.get(999)!.payload!.length).toBe(1024);
+    await new Promise((r) => setTimeout(r, 0));
+    collectGarbage();
+    expect(firstBuffer!.deref()).toBeUndefined();
   });
 
   it('evicts the oldest rows to stay inside the byte budget, and counts them', () => {

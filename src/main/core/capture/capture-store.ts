@@ -11,11 +11,16 @@
  * code and reason, inflated text, violations) goes into `extras`, so a busy
  * masked stream allocates nothing per row.
  *
- * Payloads are held as (ArrayBuffer, offset, length), not as the Uint8Array
+ * Payloads are held as (buffer number, offset, length), not as the Uint8Array
  * the row came with: the views die young, and the buffers are shared by many
  * rows (the decoder's slabs, one socket read). Holding a view per row made
  * every captured frame an object the garbage collector had to copy out of the
- * young generation and track, which cost more than capturing it.
+ * young generation and track, which cost more than capturing it. The buffers
+ * themselves sit in a queue in the order rows first used them, and a row
+ * holds its buffer's number in a typed column: no column holds pointers, so
+ * growing the ring is a copy of plain memory (a million-row ring of pointer
+ * arrays took 150 ms to grow, stalling capture and the bridge), and the
+ * garbage collector has no per-row slot to trace.
  */
 import type { CaptureStats } from '../../../shared/contract';
 import { MASKED_BIT, OPCODE_BITS, VIOLATION_BIT } from '../../../shared/frame-bits';
@@ -26,6 +31,18 @@ export const DEFAULT_CAPTURE_BUDGET_BYTES = 512 * 1024 * 1024;
 /** What a row costs beyond its bytes: the column entries and the array slots. */
 const ROW_OVERHEAD_BYTES = 64;
 const INITIAL_CAPACITY = 1024;
+/** Rings this big or bigger grow ahead of need, a step every GROW_STEP_EVERY appends (see growStep). */
+const GROW_AHEAD_FROM = 1 << 16;
+const GROW_STEP_EVERY = 256;
+/** Rows copied into the bigger ring per step: well ahead of the GROW_STEP_EVERY rows appended meanwhile. */
+const GROW_ROWS_PER_STEP = 2048;
+
+const COLUMNS = ['connIndex', 'times', 'bitsCol', 'lengths', 'offsets', 'maskKeys', 'bufferIds', 'payloadOffsets', 'payloadLengths'] as const;
+type ColumnName = (typeof COLUMNS)[number];
+type Column = Uint32Array | Float64Array;
+
+/** The buffer number of a row without payload. */
+export const NO_BUFFER = 0xffffffff;
 
 export interface CapturedRowExtras {
   closeCode?: number;
@@ -72,10 +89,21 @@ export class CaptureStore {
   private lengths = new Float64Array(INITIAL_CAPACITY);
   private offsets = new Float64Array(INITIAL_CAPACITY);
   private maskKeys = new Uint32Array(INITIAL_CAPACITY);
-  private headers: Array<Uint8Array | null> = new Array(INITIAL_CAPACITY).fill(null);
-  private payloadBuffers: Array<ArrayBufferLike | null> = new Array(INITIAL_CAPACITY).fill(null);
+  /** Header bytes, for the few rows appended with them (imports, tests); capture re-encodes headers. */
+  private readonly headers = new Map<number, Uint8Array>();
+  /** Per row: the number of its payload's buffer, or NO_BUFFER. */
+  private bufferIds = new Uint32Array(INITIAL_CAPACITY);
+  /** Payload buffers, oldest first: buffers[k] has number bufferBase + k. */
+  private buffers: Array<ArrayBufferLike | null> = [];
+  /** Per buffer: the id of the newest row using it, to let it go once that row is evicted. */
+  private bufferLastRow: number[] = [];
+  private bufferBase = 0;
+  /** Index in `buffers` of the oldest buffer still used (the ones before it wait for compaction). */
+  private bufferHead = 0;
   private payloadOffsets = new Float64Array(INITIAL_CAPACITY);
   private payloadLengths = new Float64Array(INITIAL_CAPACITY);
+  /** The bigger ring being prepared while this one fills (see growStep). */
+  private growing: { capacity: number; columns: Column[]; copiedTo: number } | null = null;
   private extras = new Map<number, CapturedRowExtras>();
 
   private readonly connectionIds: string[] = [];
@@ -143,7 +171,7 @@ export class CaptureStore {
   append(row: CaptureRowInput): number {
     const id = this.appendFrame(row.connectionId, row.time, row.bits, row.length, row.offset, row.payload, row.maskKey ?? 0, row.extras);
     if (row.header) {
-      this.headers[id & (this.capacity - 1)] = row.header;
+      this.headers.set(id, row.header);
       this.bytes += row.header.length;
       if (this.bytes > this.budgetBytes) this.evictToBudget();
     }
@@ -165,7 +193,9 @@ export class CaptureStore {
     maskKey: number,
     extras: CapturedRowExtras | undefined,
   ): number {
-    if (this.next - this.first === this.capacity) this.grow();
+    const held = this.next - this.first;
+    if (held === this.capacity) this.grow();
+    else if ((this.next & (GROW_STEP_EVERY - 1)) === 0 && this.capacity >= GROW_AHEAD_FROM && held >= this.capacity - (this.capacity >>> 2)) this.growStep();
     const id = this.next++;
     const slot = id & (this.capacity - 1);
     this.connIndex[slot] = connectionId === this.lastConnectionId ? this.lastConnectionIndex : this.indexOfConnection(connectionId);
@@ -174,15 +204,14 @@ export class CaptureStore {
     this.lengths[slot] = length;
     this.offsets[slot] = offset;
     this.maskKeys[slot] = maskKey;
-    this.headers[slot] = null;
     let bytes = ROW_OVERHEAD_BYTES;
     if (payload) {
-      this.payloadBuffers[slot] = payload.buffer;
+      this.bufferIds[slot] = this.bufferNumber(payload.buffer, id);
       this.payloadOffsets[slot] = payload.byteOffset;
       this.payloadLengths[slot] = payload.length;
       bytes += payload.length;
     } else {
-      this.payloadBuffers[slot] = null;
+      this.bufferIds[slot] = NO_BUFFER;
     }
     if (extras) {
       this.extras.set(id, extras);
@@ -192,6 +221,35 @@ export class CaptureStore {
     if (this.bytes > this.budgetBytes) this.evictToBudget();
     if (!this.notified && this.listeners.size > 0) this.notify(id);
     return id;
+  }
+
+  /** The number of a payload's buffer; rows come in runs sharing one, so mostly the last one. */
+  private bufferNumber(buffer: ArrayBufferLike, id: number): number {
+    const last = this.buffers.length - 1;
+    if (last >= this.bufferHead && this.buffers[last] === buffer) {
+      this.bufferLastRow[last] = id;
+      return this.bufferBase + last;
+    }
+    this.buffers.push(buffer);
+    this.bufferLastRow.push(id);
+    return this.bufferBase + last + 1;
+  }
+
+  private bufferAt(slot: number): ArrayBufferLike | null {
+    const n = this.bufferIds[slot];
+    return n === NO_BUFFER ? null : this.buffers[n - this.bufferBase];
+  }
+
+  /** Lets go of buffers no held row uses any more. */
+  private releaseBuffers(): void {
+    while (this.bufferHead < this.buffers.length && this.bufferLastRow[this.bufferHead] < this.first) this.buffers[this.bufferHead++] = null;
+    // Compact now and then, not per eviction: shifting the arrays is linear in their length.
+    if (this.bufferHead > 1024 && this.bufferHead * 2 > this.buffers.length) {
+      this.buffers.splice(0, this.bufferHead);
+      this.bufferLastRow.splice(0, this.bufferHead);
+      this.bufferBase += this.bufferHead;
+      this.bufferHead = 0;
+    }
   }
 
   private notify(id: number): void {
@@ -223,7 +281,7 @@ export class CaptureStore {
       bits: this.bitsCol[slot],
       length: this.lengths[slot],
       offset: this.offsets[slot],
-      header: this.headers[slot],
+      header: this.headers.get(id) ?? null,
       payload: this.payloadAt(slot),
       maskKey: this.bitsCol[slot] & MASKED_BIT ? this.maskKeys[slot] : undefined,
       extras: this.extras.get(id),
@@ -246,7 +304,9 @@ export class CaptureStore {
       lengths: this.lengths,
       offsets: this.offsets,
       maskKeys: this.maskKeys,
-      payloadBuffers: this.payloadBuffers,
+      bufferIds: this.bufferIds,
+      buffers: this.buffers,
+      bufferBase: this.bufferBase,
       payloadOffsets: this.payloadOffsets,
       payloadLengths: this.payloadLengths,
       extras: this.extras,
@@ -299,7 +359,11 @@ export class CaptureStore {
 
   clear(): number {
     const cleared = this.next - this.first;
-    for (let id = this.first; id < this.next; id++) this.releaseSlot(id & (this.capacity - 1));
+    this.headers.clear();
+    this.bufferBase += this.buffers.length;
+    this.buffers = [];
+    this.bufferLastRow = [];
+    this.bufferHead = 0;
     this.extras.clear();
     this.first = this.next;
     this.bytes = 0;
@@ -316,7 +380,7 @@ export class CaptureStore {
     }
     const inflated = extras?.inflated;
     if (inflated) return inflated.length === 0 ? '' : previewBytes(inflated, opcode === 0x2);
-    const buffer = this.payloadBuffers[slot];
+    const buffer = this.bufferAt(slot);
     const length = this.payloadLengths[slot];
     if (buffer === null || length === 0) return '';
     // A view of the bytes a preview can show (a longer binary or text payload only adds the '…').
@@ -325,7 +389,7 @@ export class CaptureStore {
   }
 
   private payloadAt(slot: number): Uint8Array | null {
-    const buffer = this.payloadBuffers[slot];
+    const buffer = this.bufferAt(slot);
     return buffer === null ? null : new Uint8Array(buffer, this.payloadOffsets[slot], this.payloadLengths[slot]);
   }
 
@@ -344,15 +408,10 @@ export class CaptureStore {
   private rowBytes(slot: number, id: number): number {
     return (
       ROW_OVERHEAD_BYTES +
-      (this.headers[slot]?.length ?? 0) +
-      (this.payloadBuffers[slot] === null ? 0 : this.payloadLengths[slot]) +
+      (this.headers.size === 0 ? 0 : (this.headers.get(id)?.length ?? 0)) +
+      (this.bufferIds[slot] === NO_BUFFER ? 0 : this.payloadLengths[slot]) +
       (this.extras.size === 0 ? 0 : (this.extras.get(id)?.inflated?.length ?? 0))
     );
-  }
-
-  private releaseSlot(slot: number): void {
-    this.headers[slot] = null;
-    this.payloadBuffers[slot] = null;
   }
 
   private evictToBudget(): void {
@@ -360,62 +419,65 @@ export class CaptureStore {
     while (this.bytes > this.budgetBytes && this.first < this.next) {
       const slot = this.first & mask;
       this.bytes -= this.rowBytes(slot, this.first);
-      this.releaseSlot(slot);
+      if (this.headers.size > 0) this.headers.delete(this.first);
       this.extras.delete(this.first);
       this.first++;
       this.evictedRows++;
     }
+    this.releaseBuffers();
+  }
+
+  /**
+   * Growing a big ring at once (allocating and copying every column) stalled
+   * the append that found it full: 60 ms at a million rows, more beyond, and
+   * with it the socket reads and the bridge. So from three quarters full on,
+   * every GROW_STEP_EVERY appends do one step towards the ring twice the size:
+   * allocate one column, or copy GROW_ROWS_PER_STEP held rows into it. Rows
+   * never change after append, so what was copied stays valid; when the ring
+   * is full, grow() copies only the rows appended since the last step.
+   */
+  private growStep(): void {
+    const g = (this.growing ??= { capacity: this.capacity * 2, columns: [], copiedTo: this.first });
+    if (g.columns.length < COLUMNS.length) {
+      g.columns.push(this.newColumn(COLUMNS[g.columns.length], g.capacity));
+      return;
+    }
+    const from = Math.max(g.copiedTo, this.first);
+    const to = Math.min(this.next, from + GROW_ROWS_PER_STEP);
+    COLUMNS.forEach((name, k) => copyRing(this[name], this.capacity, g.columns[k], g.capacity, from, to));
+    g.copiedTo = to;
   }
 
   private grow(): void {
-    const oldCapacity = this.capacity;
-    const capacity = oldCapacity * 2;
-    const connIndex = new Uint32Array(capacity);
-    const times = new Float64Array(capacity);
-    const bitsCol = new Uint32Array(capacity);
-    const lengths = new Float64Array(capacity);
-    const offsets = new Float64Array(capacity);
-    const maskKeys = new Uint32Array(capacity);
-    const payloadOffsets = new Float64Array(capacity);
-    const payloadLengths = new Float64Array(capacity);
-    const headers: Array<Uint8Array | null> = new Array(capacity).fill(null);
-    const payloadBuffers: Array<ArrayBufferLike | null> = new Array(capacity).fill(null);
-    // The ring is full, so ids [first, next) fill every old slot; copy them in
-    // runs that are contiguous in both rings (at most three).
-    let id = this.first;
-    while (id < this.next) {
-      const from = id & (oldCapacity - 1);
-      const to = id & (capacity - 1);
-      const n = Math.min(this.next - id, oldCapacity - from, capacity - to);
-      connIndex.set(this.connIndex.subarray(from, from + n), to);
-      times.set(this.times.subarray(from, from + n), to);
-      bitsCol.set(this.bitsCol.subarray(from, from + n), to);
-      lengths.set(this.lengths.subarray(from, from + n), to);
-      offsets.set(this.offsets.subarray(from, from + n), to);
-      maskKeys.set(this.maskKeys.subarray(from, from + n), to);
-      payloadOffsets.set(this.payloadOffsets.subarray(from, from + n), to);
-      payloadLengths.set(this.payloadLengths.subarray(from, from + n), to);
-      for (let k = 0; k < n; k++) {
-        headers[to + k] = this.headers[from + k];
-        payloadBuffers[to + k] = this.payloadBuffers[from + k];
-      }
-      id += n;
-    }
-    Object.assign(this, {
-      capacity,
-      connIndex,
-      times,
-      bitsCol,
-      lengths,
-      offsets,
-      maskKeys,
-      headers,
-      payloadBuffers,
-      payloadOffsets,
-      payloadLengths,
+    const capacity = this.capacity * 2;
+    const g = this.growing ?? { capacity, columns: [], copiedTo: this.first };
+    this.growing = null;
+    while (g.columns.length < COLUMNS.length) g.columns.push(this.newColumn(COLUMNS[g.columns.length], capacity));
+    const from = Math.max(g.copiedTo, this.first);
+    COLUMNS.forEach((name, k) => {
+      copyRing(this[name], this.capacity, g.columns[k], capacity, from, this.next);
+      (this as unknown as Record<ColumnName, Column>)[name] = g.columns[k];
     });
+    this.capacity = capacity;
   }
 
+  private newColumn(name: ColumnName, capacity: number): Column {
+    return this[name] instanceof Float64Array ? new Float64Array(capacity) : new Uint32Array(capacity);
+  }
+}
+
+/**
+ * Copies rows [fromId, toId) from one ring to another of a different
+ * capacity (slot = id mod capacity), in runs contiguous in both.
+ */
+function copyRing(source: Column, sourceCapacity: number, target: Column, targetCapacity: number, fromId: number, toId: number): void {
+  for (let id = fromId; id < toId; ) {
+    const from = id & (sourceCapacity - 1);
+    const to = id & (targetCapacity - 1);
+    const n = Math.min(toId - id, sourceCapacity - from, targetCapacity - to);
+    target.set(source.subarray(from, from + n), to);
+    id += n;
+  }
 }
 
 const PREVIEW_BYTES = 96;

@@ -15,7 +15,7 @@ import { opcodeName, VIOLATIONS, type Direction } from '../protocol/constants';
 import { minimalLengthEncoding } from '../protocol/encoder';
 import type { FrameRecord, ViolationRecord } from '../protocol/records';
 import { maskKeyBytes } from './capture-store';
-import type { ScanColumns, ScannableStore } from './frame-filter';
+import { payloadBufferOf, type ScanColumns, type ScannableStore } from './frame-filter';
 import { buildHar, buildHarEntry, type HarConnectionInput, type HarMessage } from './har';
 
 export interface ExportContext {
@@ -74,7 +74,7 @@ function allowedSet(cols: ScanColumns, ids: readonly string[] | undefined): Uint
 }
 
 function payloadOf(cols: ScanColumns, slot: number): Uint8Array | null {
-  const buffer = cols.payloadBuffers[slot];
+  const buffer = payloadBufferOf(cols, slot);
   return buffer === null ? null : new Uint8Array(buffer, cols.payloadOffsets[slot], cols.payloadLengths[slot]);
 }
 

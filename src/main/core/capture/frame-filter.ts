@@ -20,7 +20,7 @@ import { Buffer, isAscii as isAsciiBytes } from 'node:buffer';
 import type { FilterResult, FrameClass, FrameQuery, MessageSpan } from '../../../shared/contract';
 import { FIN_BIT, INBOUND_BIT, OPCODE_BITS, RSV1_BIT, VIOLATION_BIT } from '../../../shared/frame-bits';
 import { ok, type Result } from '../../../shared/result';
-import type { CapturedRowExtras } from './capture-store';
+import { NO_BUFFER, type CapturedRowExtras } from './capture-store';
 import { compileText, type CompiledText, type Prefilter } from './text-matcher';
 
 /** What a bulk scan reads of the store: its columns, valid until the next append, eviction or clear. */
@@ -37,11 +37,21 @@ export interface ScanColumns {
   readonly offsets: Float64Array;
   /** RFC 6455 §5.3 masking key as a big-endian uint32; meaningful when the MASK bit is set. */
   readonly maskKeys: Uint32Array;
-  readonly payloadBuffers: ReadonlyArray<ArrayBufferLike | null>;
+  /** Per row: its payload's buffer number (see payloadBufferOf), or NO_BUFFER. */
+  readonly bufferIds: Uint32Array;
+  /** buffers[n - bufferBase] is buffer number n. */
+  readonly buffers: ReadonlyArray<ArrayBufferLike | null>;
+  readonly bufferBase: number;
   readonly payloadOffsets: Float64Array;
   readonly payloadLengths: Float64Array;
   readonly extras: ReadonlyMap<number, CapturedRowExtras>;
   readonly connectionIds: readonly string[];
+}
+
+/** The buffer holding the payload of the row in `slot`, or null for a row without payload. */
+export function payloadBufferOf(c: ScanColumns, slot: number): ArrayBufferLike | null {
+  const n = c.bufferIds[slot];
+  return n === NO_BUFFER ? null : c.buffers[n - c.bufferBase];
 }
 
 export interface ScannableStore {
@@ -486,7 +496,7 @@ export async function scanFrames(
     if (inflated) return testBytes(inflated.buffer, inflated.byteOffset, inflated.length, -1);
     // A compressed frame's own bytes are DEFLATE output, not the payload a person searches.
     if (compressedMessage) return false;
-    const buffer = cols.payloadBuffers[slot];
+    const buffer = payloadBufferOf(cols, slot);
     return buffer !== null && testBytes(buffer, cols.payloadOffsets[slot], cols.payloadLengths[slot], id);
   };
   /**
@@ -509,7 +519,7 @@ export async function scanFrames(
       if (allowed !== null && (conn >= allowed.length || allowed[conn] === 0)) continue;
       const time = c.times[slot];
       if (time < query.fromTime || time > query.toTime) continue;
-      const buffer = c.payloadBuffers[slot];
+      const buffer = payloadBufferOf(c, slot);
       if (buffer === null) continue;
       if (buffer !== lastBuffer) {
         let rows = groups.get(buffer);
@@ -541,7 +551,7 @@ export async function scanFrames(
     for (const id of m.ids ?? []) {
       if (id < c.firstId) return false;
       const slot = id & c.mask;
-      const buffer = c.payloadBuffers[slot];
+      const buffer = payloadBufferOf(c, slot);
       if (buffer !== null) parts.push(new Uint8Array(buffer, c.payloadOffsets[slot], c.payloadLengths[slot]));
     }
     return text!.test(Buffer.concat(parts).toString('utf8'));
@@ -562,7 +572,7 @@ export async function scanFrames(
   while (id < end) {
     const c = cols;
     const chunkEnd = Math.min(end, id + ROWS_PER_CHECK, c.nextId);
-    const { mask, bits: bitsCol, connIndex, times, payloadBuffers, payloadOffsets, payloadLengths } = c;
+    const { mask, bits: bitsCol, connIndex, times, payloadOffsets, payloadLengths } = c;
     const chunkStart = id;
     const answers = globalRe !== null ? decideChunk(id, chunkEnd) : null;
     for (; id < chunkEnd; id++) {
@@ -652,7 +662,7 @@ export async function scanFrames(
       } else if (compressedMessage || bits & VIOLATION_BIT || opcode === 0x8 || (opcode === 0 && bits & FIN_BIT)) {
         if (testSpecialRow(id, slot, bits, compressedMessage)) mark(id);
       } else {
-        const buffer = payloadBuffers[slot];
+        const buffer = payloadBufferOf(c, slot);
         const answer = answers === null ? 0 : answers[id - chunkStart];
         if (answer === MATCH) mark(id);
         else if (answer === 0 && buffer !== null && testBytes(buffer, payloadOffsets[slot], payloadLengths[slot], id)) mark(id);
@@ -697,7 +707,7 @@ function cancelled(start: number, id: number, cols: ScanColumns): FilterResult {
 function sampleText(cols: ScanColumns, start: number, end: number, cache: BufferTextCache): { text: string; averageLength: number } | null {
   for (let id = start; id < end && id < start + 4096; id++) {
     const slot = id & cols.mask;
-    const buffer = cols.payloadBuffers[slot];
+    const buffer = payloadBufferOf(cols, slot);
     if (buffer === null) continue;
     let total = 0;
     let n = 0;
@@ -845,7 +855,7 @@ export function messageAround(c: ScanColumns, id: number): MessageAround | null 
       out.bytes = Buffer.concat(
         ids.flatMap((k) => {
           const s = k & c.mask;
-          const buffer = c.payloadBuffers[s];
+          const buffer = payloadBufferOf(c, s);
           return buffer === null ? [] : [new Uint8Array(buffer, c.payloadOffsets[s], c.payloadLengths[s])];
         }),
       );
