@@ -85,7 +85,23 @@ describe('the frame filter, run where the payloads are', () => {
     const compiled = compileQuery(q);
     if (!compiled.ok) throw new Error();
     const result = await scanFrames(store, compiled.value, 0, undefined);
-    expect(result.messages).toEqual([{ headId: 0, lastId: 3, frames: 3, length: 16, complete: true }]);
+    // The row stands for the whole message, so its preview is the joined payloads, not the head's part.
+    expect(result.messages).toEqual([{ headId: 0, lastId: 3, frames: 3, length: 16, complete: true, preview: 'hello wide world' }]);
+  });
+
+  it('previews a fragmented message from its own frames only, and an unfinished one not at all', async () => {
+    const store = newStore();
+    append(store, { conn: 'a', opcode: 2, fin: false, payload: new Uint8Array([0xde, 0xad]) });
+    append(store, { conn: 'b', opcode: 0, fin: false, payload: 'other connection' });
+    append(store, { conn: 'a', opcode: 0, fin: true, payload: new Uint8Array([0xbe, 0xef]) });
+    append(store, { conn: 'a', opcode: 1, fin: false, payload: 'still ' });
+    const compiled = compileQuery({ unit: 'messages' });
+    if (!compiled.ok) throw new Error();
+    const result = await scanFrames(store, compiled.value, 0, undefined);
+    expect(result.messages?.find((m) => m.headId === 0)?.preview).toBe('de ad be ef');
+    expect(result.messages?.find((m) => m.headId === 3)?.preview).toBeUndefined();
+    // A continuation with no head (evicted, or never sent) is a row of its own, not a crash.
+    expect(matchedIds(result)).toEqual([0, 1, 3]);
   });
 
   it('reports a fragmented message that completes after the range it started in as a late match', async () => {

@@ -92,6 +92,8 @@ export interface MessageSpan {
   /** Inflated length of a compressed message, once it is complete. */
   inflatedLength?: number;
   complete: boolean;
+  /** Preview of the whole message once complete (the head frame's own preview shows only its part). */
+  preview?: string;
 }
 
 export interface FilterResult {

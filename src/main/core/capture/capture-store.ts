@@ -480,7 +480,8 @@ function copyRing(source: Column, sourceCapacity: number, target: Column, target
   }
 }
 
-const PREVIEW_BYTES = 96;
+/** Payload bytes a preview can show; a longer payload only adds the '…'. */
+export const PREVIEW_BYTES = 96;
 const PREVIEW_CHARS = 80;
 const PREVIEW_HEX_BYTES = 24;
 const textDecoder = new TextDecoder('utf-8', { fatal: false });

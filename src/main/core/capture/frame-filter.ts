@@ -20,7 +20,7 @@ import { Buffer, isAscii as isAsciiBytes } from 'node:buffer';
 import type { FilterResult, FrameClass, FrameQuery, MessageSpan } from '../../../shared/contract';
 import { FIN_BIT, INBOUND_BIT, OPCODE_BITS, RSV1_BIT, VIOLATION_BIT } from '../../../shared/frame-bits';
 import { ok, type Result } from '../../../shared/result';
-import { NO_BUFFER, type CapturedRowExtras } from './capture-store';
+import { NO_BUFFER, PREVIEW_BYTES, previewBytes, type CapturedRowExtras } from './capture-store';
 import { compileText, type CompiledText, type Prefilter } from './text-matcher';
 
 /** What a bulk scan reads of the store: its columns, valid until the next append, eviction or clear. */
@@ -307,6 +307,34 @@ class BufferScan {
 }
 
 /** Answers for a chunk of rows decided by sweeping a regex over their buffers: 0 undecided, 1 match, 2 no match. */
+/** Rows looked at past a message's head for its preview, at most (other connections' rows interleave). */
+const MAX_PREVIEW_WALK = 4096;
+
+/**
+ * The preview of a whole fragmented message (RFC 6455 §5.4): the start of its
+ * frames' payloads joined, which the head frame's own preview cuts short. Only
+ * the first PREVIEW_BYTES are gathered: frames after them are not visited.
+ */
+function messagePreview(c: ScanColumns, headId: number, lastId: number, binary: boolean, totalLength: number): string {
+  const head = headId & c.mask;
+  const conn = c.connIndex[head];
+  const inbound = c.bits[head] & INBOUND_BIT;
+  const parts: Uint8Array[] = [];
+  let gathered = 0;
+  const end = Math.min(lastId, headId + MAX_PREVIEW_WALK);
+  for (let id = headId; id <= end && gathered <= PREVIEW_BYTES; id++) {
+    const slot = id & c.mask;
+    const bits = c.bits[slot];
+    if (id !== headId && (c.connIndex[slot] !== conn || (bits & INBOUND_BIT) !== inbound || bits & VIOLATION_BIT || (bits & OPCODE_BITS) !== 0)) continue;
+    const buffer = payloadBufferOf(c, slot);
+    if (buffer === null) continue;
+    const length = Math.min(c.payloadLengths[slot], PREVIEW_BYTES + 1 - gathered);
+    parts.push(new Uint8Array(buffer, c.payloadOffsets[slot], length));
+    gathered += length;
+  }
+  return previewBytes(Buffer.concat(parts), binary, totalLength);
+}
+
 const MATCH = 1;
 const NO_MATCH = 2;
 
@@ -562,7 +590,12 @@ export async function scanFrames(
     const span: MessageSpan = { headId: m.headId, lastId, frames: m.frames, length: m.length, complete };
     if (complete && m.compressed) {
       const inflated = cols.extras.get(lastId)?.inflated;
-      if (inflated) span.inflatedLength = inflated.length;
+      if (inflated) {
+        span.inflatedLength = inflated.length;
+        span.preview = previewBytes(inflated, m.opcode === 0x2);
+      }
+    } else if (complete) {
+      span.preview = messagePreview(cols, m.headId, lastId, m.opcode === 0x2, m.length);
     }
     spans.set(m.headId, span);
   };
@@ -649,7 +682,8 @@ export async function scanFrames(
       const time = times[slot];
       if (time < query.fromTime || time > query.toTime) continue;
 
-      if (messagesUnit && (cls === TEXT || cls === BINARY) && (bits & FIN_BIT) === 0) {
+      // (A continuation whose head is gone, evicted or never sent, has opcode 0 and is a row of its own.)
+      if (messagesUnit && opcode !== 0 && (cls === TEXT || cls === BINARY) && (bits & FIN_BIT) === 0) {
         // The first frame of a fragmented message: judged when the message completes.
         const m = open.get(key)!;
         m.headPasses = true;

@@ -279,7 +279,7 @@ export function FrameTable(props: Props) {
         </span>
         <span className="c-len" data-testid="frame-length" title={`${length.toLocaleString()} bytes`}>{formatSize(length)}</span>
         <span className="c-preview" data-testid="frame-preview">
-          <Highlight text={rows.preview(id)} re={props.highlight} />
+          <Highlight text={span?.preview ?? rows.preview(id)} re={props.highlight} />
         </span>
       </div>,
     );

@@ -166,7 +166,7 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
             ref={filterInput}
             data-testid="frame-filter"
             className={built.error && text ? 'invalid' : ''}
-            placeholder="Filter payloads: text, or /regex/i   (Ctrl+F)"
+            placeholder="Filter: text or /regex/i  (Ctrl+F)"
             value={filter.text}
             onChange={(e) => set('text', e.target.value)}
             onKeyDown={(e) => {
