@@ -19,6 +19,7 @@
 import { Buffer, isAscii as isAsciiBytes } from 'node:buffer';
 import type { FilterResult, FrameClass, FrameQuery, MessageSpan } from '../../../shared/contract';
 import { FIN_BIT, INBOUND_BIT, OPCODE_BITS, RSV1_BIT, VIOLATION_BIT } from '../../../shared/frame-bits';
+import type { FrameDetail } from '../../../shared/records';
 import { ok, type Result } from '../../../shared/result';
 import { NO_BUFFER, PREVIEW_BYTES, previewBytes, type CapturedRowExtras } from './capture-store';
 import { compileText, type CompiledText, type Prefilter } from './text-matcher';
@@ -830,18 +831,10 @@ export function matchedIds(result: FilterResult): number[] {
 }
 
 /** What the detail pane shows about the message a frame belongs to. */
-export interface MessageAround {
-  headId: number;
-  lastId: number;
-  frames: number;
-  opcode: number;
-  wireLength: number;
-  compressed: boolean;
-  inflatedLength?: number;
-  complete: boolean;
+export type MessageAround = NonNullable<FrameDetail['message']> & {
   /** The whole message's bytes (inflated if compressed), when it is complete and text. */
   bytes?: Uint8Array;
-}
+};
 
 /** Largest message assembled for the detail pane's text. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;

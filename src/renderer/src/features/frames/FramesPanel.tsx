@@ -175,24 +175,8 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
             spellCheck={false}
             aria-label="Filter payloads"
           />
-          <button
-            className={`toggle-button ${filter.regex ? 'on' : ''}`}
-            aria-pressed={filter.regex}
-            title="Regular expression"
-            data-testid="filter-regex"
-            onClick={() => set('regex', !filter.regex)}
-          >
-            .*
-          </button>
-          <button
-            className={`toggle-button ${filter.caseSensitive ? 'on' : ''}`}
-            aria-pressed={filter.caseSensitive}
-            title="Match case"
-            data-testid="filter-case"
-            onClick={() => set('caseSensitive', !filter.caseSensitive)}
-          >
-            Aa
-          </button>
+          <ToggleButton on={filter.regex} title="Regular expression" testId="filter-regex" onToggle={() => set('regex', !filter.regex)} label=".*" />
+          <ToggleButton on={filter.caseSensitive} title="Match case" testId="filter-case" onToggle={() => set('caseSensitive', !filter.caseSensitive)} label="Aa" />
         </div>
         <div className="segmented" role="group" aria-label="Direction">
           {(
@@ -362,5 +346,13 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
         }
       />
     </section>
+  );
+}
+
+function ToggleButton(props: { on: boolean; title: string; testId: string; label: string; onToggle(): void }) {
+  return (
+    <button className={`toggle-button ${props.on ? 'on' : ''}`} aria-pressed={props.on} title={props.title} data-testid={props.testId} onClick={props.onToggle}>
+      {props.label}
+    </button>
   );
 }
