@@ -87,17 +87,47 @@ test('filters frames by payload, direction and class; folds fragments into messa
   expect(errors).toEqual([]);
 });
 
-test('keyboard: Ctrl+F focuses the filter, Ctrl+L clears the capture; the theme can be set by hand', async ({ page }) => {
+test('keyboard: Ctrl+F focuses the filter, Ctrl+L asks before clearing the capture; the theme can be set by hand', async ({ page }) => {
   await connectToEcho(page);
   await send(page, 'to be cleared');
-  await expect(page.getByTestId('frame-row')).toHaveCount(2);
+  const rows = page.getByTestId('frame-row');
+  await expect(rows).toHaveCount(2);
   await page.getByTestId('frame-body').click();
   await page.keyboard.press('Control+f');
   await expect(page.getByTestId('frame-filter')).toBeFocused();
+
+  // Typing in the Composer: Ctrl+L is not the capture's business there.
+  const composer = page.getByTestId('composer-text');
+  await composer.fill('');
+  await composer.pressSequentially('hello');
+  await page.keyboard.press('Control+l');
+  await expect(composer).toHaveValue('hello');
+  await expect(page.getByTestId('clear-confirm')).toHaveCount(0);
+  await expect(rows).toHaveCount(2);
+
+  // In the frames area it asks, says what goes, and keeps the frames when told to.
   await page.getByTestId('frame-body').click();
   await page.keyboard.press('Control+l');
-  await expect(page.getByTestId('frame-row')).toHaveCount(0);
-  await expect(page.getByTestId('frames-notice')).toContainText('Cleared');
+  // clearCapture drops every connection's frames (the echo server's side too), so the question says so.
+  await expect(page.getByTestId('clear-confirm')).toContainText(/Clear all \d+ captured frames, of every connection/);
+  await expect(page.getByTestId('clear-confirm-no')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('clear-confirm')).toHaveCount(0);
+  await expect(rows).toHaveCount(2);
+
+  await page.getByTestId('frame-body').click();
+  await page.keyboard.press('Control+l');
+  await page.getByTestId('clear-confirm-yes').click();
+  await expect(rows).toHaveCount(0);
+  await expect(page.getByTestId('frames-notice')).toContainText(/Cleared all \d+ captured frames/);
+
+  // The Clear button asks the same question.
+  await send(page, 'again');
+  await expect(rows).toHaveCount(2);
+  await page.getByTestId('clear-capture').click();
+  await expect(page.getByTestId('clear-confirm')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(rows).toHaveCount(2);
 
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
@@ -135,6 +165,24 @@ test('follows new frames, pauses when scrolled up with "N new" to jump back; eve
   );
   await select.selectOption(clients[clients.length - 1]);
   await expect(page.getByTestId('frames-panel')).toHaveAttribute('data-view-rows', '30');
+});
+
+test('"N new" counts rows by id: rows after a Clear made while scrolled up still count', async ({ page }) => {
+  await connectToEcho(page);
+  for (let i = 0; i < 14; i++) await send(page, `message ${i}`);
+  const body = page.getByTestId('frame-body');
+  await expect(page.getByTestId('frames-panel')).toHaveAttribute('data-view-rows', '28');
+  await body.hover();
+  await page.mouse.wheel(0, -2000);
+  await expect(body).toHaveAttribute('data-follow', 'false');
+  await page.getByTestId('clear-capture').click();
+  await page.getByTestId('clear-confirm-yes').click();
+  await expect(page.getByTestId('frame-row')).toHaveCount(0);
+  // Fewer rows now than when following stopped: a count of rows would say 0 here.
+  await send(page, 'after the clear');
+  await expect(page.getByTestId('new-marker')).toHaveText('2 new ↓');
+  await page.getByTestId('new-marker').click();
+  await expect(page.getByTestId('frame-row').last().getByTestId('frame-preview')).toHaveText('after the clear');
 });
 
 test('exports HAR and NDJSON for download, and opens a Chrome DevTools HAR offline', async ({ page }) => {

@@ -80,6 +80,34 @@ describe('HAR import', () => {
     expect(await ws.handlers.importHar({ text: '{"log":{"entries":[]}}', name: 'empty.har' })).toMatchObject({ ok: false });
     expect(ws.store.stats().frames).toBe(0);
   });
+
+  it('takes an entry whose URL is relative, and keeps each import on connections of its own', async () => {
+    const ws = fresh();
+    const har = (url: string, data: string): string =>
+      JSON.stringify({
+        log: {
+          version: '1.2',
+          entries: [
+            {
+              startedDateTime: '2024-05-01T12:00:00.000Z',
+              request: { method: 'GET', url, httpVersion: 'HTTP/1.1', headers: [] },
+              response: { status: 101, statusText: 'Switching Protocols', httpVersion: 'HTTP/1.1', headers: [] },
+              _resourceType: 'websocket',
+              _webSocketMessages: [{ type: 'receive', time: 1714564800.5, opcode: 1, data }],
+            },
+          ],
+        },
+      });
+    const first = value(await ws.handlers.importHar({ text: har('/socket?room=1', 'first'), name: 'relative.har' }));
+    const handshake = value(await ws.handlers.getHandshake({ connectionId: first.connections[0].id }));
+    expect(handshake.request?.raw).toContain('GET /socket?room=1 ');
+    const second = value(await ws.handlers.importHar({ text: har('wss://example.test/live', 'second'), name: 'absolute.har' }));
+    expect(second.connections[0].id).not.toBe(first.connections[0].id);
+    const rows = value(await ws.handlers.getRows({ fromId: 0, count: 10 }))!;
+    expect(rows.preview).toEqual(['first', 'second']);
+    expect(rows.connectionIds[rows.connection[0]]).toBe(first.connections[0].id);
+    expect(rows.connectionIds[rows.connection[1]]).toBe(second.connections[0].id);
+  });
 });
 
 describe('export', () => {
@@ -104,6 +132,19 @@ describe('export', () => {
     // And back in: an offline copy of the same conversation.
     const imported = value(await ws.handlers.importHar({ text: har.text!, name: har.fileName }));
     expect(imported.frames).toBe(4);
+  });
+
+  it('does not pass the DEFLATE bytes of a message it could not inflate off as its text', async () => {
+    const ws = fresh();
+    append(ws.store, { conn: 'c1', opcode: 1, rsv1: true, payload: new Uint8Array([0xf2, 0x48, 0xcd, 0xc9]) }); // no inflated copy
+    append(ws.store, { conn: 'c1', opcode: 1, payload: 'plain' });
+    const har = value(await ws.handlers.exportCapture({ format: 'har' }));
+    const parsed = parseHar(har.text!);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const messages = parsed.value.connections.flatMap((c) => c.messages);
+    expect(messages.map((m) => m.type)).toEqual(['error', 'receive']);
+    expect(messages[0].data).toContain('could not be inflated');
+    expect(messages[1].data).toBe('plain');
   });
 
   it('writes NDJSON with every header field to a path, through a partial file renamed at the end', async () => {
@@ -164,12 +205,14 @@ describe('inspector commands', () => {
     expect(value(await ws.handlers.locateTimes({ times: [999, 1000.5, 5e9] })).ids).toEqual([0, 1, 30_000]);
 
     const query = { unit: 'frames' as const, text: { pattern: 'row \\d+5$', regex: true, caseSensitive: true } };
+    // The first scan must outlast one slice (8 ms) to be cancellable: make it long on any machine.
+    for (let i = 30_000; i < 300_000; i++) append(ws.store, { payload: `row ${i}`, time: 1000 + i }, slabs);
     const [first, second] = await Promise.all([
       ws.handlers.filterFrames({ query, fromId: 0, cancelKey: 'k', budgetMs: 5000 }),
       ws.handlers.filterFrames({ query, fromId: 0, cancelKey: 'k', budgetMs: 5000 }),
     ]);
     expect(value(first).cancelled).toBe(true);
-    expect(value(second).matched).toBe(2999); // 'row 5' has no digit before its 5
+    expect(value(second).matched).toBe(29_999); // 'row 5' has no digit before its 5
     expect(await ws.handlers.filterFrames({ query: { unit: 'frames', text: { pattern: '[', regex: true, caseSensitive: true } }, fromId: 0 })).toMatchObject({
       ok: false,
       error: expect.stringContaining('not a valid regular expression'),

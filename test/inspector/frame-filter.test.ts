@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CaptureStore } from '../../src/main/core/capture/capture-store';
-import { compileQuery, firstIdAfter, matchedIds, messageAround, scanFrames } from '../../src/main/core/capture/frame-filter';
+import { compileQuery, firstIdsAfter, matchedIds, messageAround, scanFrames } from '../../src/main/core/capture/frame-filter';
 import type { FrameQuery } from '../../src/shared/contract';
 import { append, appendViolation, newStore, Slabs } from './rows';
 
@@ -245,6 +245,17 @@ describe('around a frame', () => {
     const store = newStore();
     for (const time of [10, 20, 20, 30]) append(store, { payload: 'x', time });
     const cols = store.scanColumns();
-    expect([5, 10, 20, 25, 30, 99].map((t) => firstIdAfter(cols, t))).toEqual([0, 1, 3, 3, 4, 4]);
+    expect(firstIdsAfter(cols, [5, 10, 20, 25, 30, 99])).toEqual([0, 1, 3, 3, 4, 4]);
+  });
+
+  it('places times among rows whose times are out of order (an imported HAR after live rows)', () => {
+    const store = newStore();
+    // Live rows at 100..130, then a HAR imported with times 10..30, then live rows again at 200, 210.
+    for (const time of [100, 110, 120, 130, 10, 20, 30, 200, 210]) append(store, { payload: 'x', time });
+    const cols = store.scanColumns();
+    // A time's place: the first row by which something later than it was captured.
+    expect(firstIdsAfter(cols, [115, 5, 25, 150, 205, 999, 130])).toEqual([2, 0, 0, 7, 8, 9, 7]);
+    // Asked one by one or all at once, the same answers.
+    expect([115, 5, 25, 150, 205, 999, 130].map((t) => firstIdsAfter(cols, [t])[0])).toEqual([2, 0, 0, 7, 8, 9, 7]);
   });
 });

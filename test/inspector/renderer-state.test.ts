@@ -3,7 +3,19 @@ import { compileQuery, scanFrames } from '../../src/main/core/capture/frame-filt
 import { FrameRows, BLOCK_SIZE } from '../../src/renderer/src/state/frame-rows';
 import { FrameView } from '../../src/renderer/src/state/frame-view';
 import { mergedAt, mergedIndexOfFrame, type TimelineLine } from '../../src/renderer/src/state/log-timeline';
-import { atBottom, geometry, maxVirtualTop, MAX_PHYSICAL_PX, physicalFromVirtual, virtualFromPhysical, visibleRange } from '../../src/renderer/src/state/virtual-scroll';
+import {
+  anchorAt,
+  anchorTop,
+  atBottom,
+  countNewRows,
+  geometry,
+  maxVirtualTop,
+  MAX_PHYSICAL_PX,
+  newRowsFrom,
+  physicalFromVirtual,
+  virtualFromPhysical,
+  visibleRange,
+} from '../../src/renderer/src/state/virtual-scroll';
 import type { FramescopeApi, FrameQuery } from '../../src/shared/contract';
 import { ok } from '../../src/shared/result';
 import { append, newStore, Slabs } from './rows';
@@ -56,6 +68,31 @@ describe('FrameRows: compact rows by id', () => {
     expect(rows.skipped).toBe(450);
   });
 
+  it('stops counting skipped rows once the main side evicted them, and forgets them all on clear', () => {
+    const rows = new FrameRows();
+    rows.append(page(500, ['a']), 100); // 100..499 skipped
+    rows.append(page(600, ['b']), 550); // 550..599 skipped
+    expect(rows.skipped).toBe(450);
+    rows.dropBefore(300); // 100..299 evicted
+    expect(rows.skipped).toBe(250);
+    rows.dropBefore(575); // the rest of the first gap and half the second
+    expect(rows.skipped).toBe(25);
+    rows.clear();
+    expect(rows.skipped).toBe(0);
+    // After a clear the stream goes on from the main side's next id: no phantom gap.
+    rows.append(page(601, ['c']), 601);
+    expect(rows.skipped).toBe(0);
+  });
+
+  // (AppStore.clearRows is rows.clear(); AppStore itself imports React, kept out of the Node type check.)
+  it('a clear leaves no "skipped" badge behind', () => {
+    const rows = new FrameRows();
+    rows.append(page(500, ['a']), 100);
+    expect(rows.skipped).toBe(400);
+    rows.clear();
+    expect(rows.skipped).toBe(0);
+  });
+
   it('stays within its bound, dropping the least recently drawn blocks but never the newest', () => {
     const rows = new FrameRows(3);
     for (let b = 0; b < 5; b++) rows.append(page(b * BLOCK_SIZE, ['r']));
@@ -81,7 +118,7 @@ describe('FrameView over the real scan', () => {
     };
     const view = new FrameView(api);
     const sync = () => view.setRange(store.firstId, store.nextId);
-    return { store, slabs, view, sync };
+    return { store, slabs, view, sync, api };
   }
   const settle = async (view: FrameView) => {
     for (let i = 0; i < 50 && view.status === 'scanning'; i++) await new Promise((r) => setTimeout(r, 5));
@@ -124,6 +161,91 @@ describe('FrameView over the real scan', () => {
     await settle(view);
     expect(view.status).toBe('error');
     expect(view.error).toMatch(/not a valid regular expression/);
+  });
+
+  it('explains a scan the bridge dropped, instead of scanning forever, and retries on the next change', async () => {
+    const { store, slabs, api } = setup();
+    let drop = true;
+    const view = new FrameView({ filterFrames: (request) => (drop ? Promise.reject(new Error('socket closed')) : api.filterFrames(request)) });
+    const sync = () => view.setRange(store.firstId, store.nextId);
+    for (let i = 0; i < 4; i++) append(store, { payload: i % 2 ? 'hit' : 'miss' }, slabs);
+    sync();
+    view.setQuery({ unit: 'frames', text: { pattern: 'hit', regex: false, caseSensitive: true } });
+    await settle(view);
+    expect(view.status).toBe('error');
+    expect(view.error).toMatch(/lost contact with Framescope.*socket closed/);
+    // The next change (new rows here) scans again; success clears the error.
+    drop = false;
+    append(store, { payload: 'hit' }, slabs);
+    sync();
+    await settle(view);
+    expect(view.status).toBe('live');
+    expect(view.error).toBeNull();
+    expect(Array.from({ length: view.length }, (_, i) => view.idAt(i))).toEqual([1, 3, 4]);
+  });
+});
+
+describe('the paused table: new rows and the reading position, by id', () => {
+  const RH = 26;
+  const noFilter = () => new FrameView({ filterFrames: async () => ({ ok: false as const, error: 'unused' }) });
+
+  it('counts new rows while the capture is at its budget (the row count stays flat)', () => {
+    const view = noFilter();
+    view.setRange(0, 100);
+    const from = newRowsFrom(view); // following stops here
+    expect(from).toBe(100);
+    view.setRange(50, 150); // 50 new rows, 50 old ones evicted: still 100 rows
+    expect(view.length).toBe(100);
+    expect(countNewRows(view, from)).toBe(50);
+  });
+
+  it('counts rows arriving after a clear, and none that were cleared', () => {
+    const view = noFilter();
+    view.setRange(0, 1000);
+    const from = newRowsFrom(view);
+    view.setRange(1010, 1010); // ten arrived, then everything was cleared
+    expect(countNewRows(view, from)).toBe(0);
+    view.setRange(1010, 1013);
+    expect(countNewRows(view, from)).toBe(3);
+  });
+
+  it('keeps the rows being read in place when older rows are evicted', () => {
+    const view = noFilter();
+    view.setRange(0, 1000);
+    const anchor = anchorAt(view, 600 * RH + 7, RH);
+    expect(anchor).toEqual({ id: 600, delta: 7 });
+    view.setRange(200, 1200);
+    expect(anchorTop(view, anchor, RH)).toBe(400 * RH + 7);
+    expect(visibleRange(geometry(view.length, RH, 260), anchorTop(view, anchor, RH), RH, view.length, 0).first).toBe(400);
+    expect(view.idAt(400)).toBe(600);
+    // Once the row itself is evicted, the oldest row held is shown.
+    view.setRange(700, 1300);
+    expect(anchorTop(view, anchor, RH)).toBe(0);
+  });
+
+  it('counts new matches by id when the filter changes while paused', async () => {
+    const store = newStore();
+    const slabs = new Slabs();
+    const view = new FrameView({
+      filterFrames: async (request) => {
+        const compiled = compileQuery(request.query);
+        if (!compiled.ok) return compiled;
+        return ok(await scanFrames(store, compiled.value, request.fromId, request.toId));
+      },
+    });
+    for (let i = 0; i < 20; i++) append(store, { payload: i % 2 ? 'odd' : 'even' }, slabs);
+    view.setRange(store.firstId, store.nextId);
+    const from = newRowsFrom(view); // 20
+    const anchor = anchorAt(view, 9 * RH, RH); // reading row 9
+    for (let i = 20; i < 26; i++) append(store, { payload: i % 2 ? 'odd' : 'even' }, slabs);
+    view.setRange(store.firstId, store.nextId);
+    expect(countNewRows(view, from)).toBe(6);
+    view.setQuery({ unit: 'frames', text: { pattern: 'odd', regex: false, caseSensitive: true } });
+    for (let i = 0; i < 50 && view.status === 'scanning'; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(view.length).toBe(13);
+    expect(countNewRows(view, from)).toBe(3); // 21, 23, 25
+    // The reading position stays at the same point in the capture: row 9 is the fifth odd row.
+    expect(anchorTop(view, anchor, RH)).toBe(4 * RH);
   });
 });
 

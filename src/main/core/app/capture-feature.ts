@@ -23,7 +23,7 @@ import type { PackedFrames } from '../../../shared/records';
 import { fail, ok, type Result } from '../../../shared/result';
 import type { CaptureStore } from '../capture/capture-store';
 import { writeHar, writeNdjson, type ChunkSink, type ExportContext, type ExportSummary } from '../capture/export';
-import { compileQuery, firstIdAfter, messageAround, scanFrames } from '../capture/frame-filter';
+import { compileQuery, firstIdsAfter, messageAround, scanFrames } from '../capture/frame-filter';
 import { parseHar } from '../capture/har';
 import { importHar, type ImportedConnection } from '../capture/har-import';
 import type { Feature, WorkspaceContext } from './context';
@@ -140,7 +140,7 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
         }
         if (times.length > MAX_TIMES_PER_REQUEST) return fail(`times: at most ${MAX_TIMES_PER_REQUEST} per request`);
         const cols = store.scanColumns();
-        return ok({ ids: times.map((t) => firstIdAfter(cols, t)) });
+        return ok({ ids: firstIdsAfter(cols, times) });
       },
       exportCapture: (request) => this.export(store, request),
       setCaptureBudget: async ({ bytes }) => {

@@ -102,6 +102,9 @@ export class CaptureStore {
   private bufferHead = 0;
   private payloadOffsets = new Float64Array(INITIAL_CAPACITY);
   private payloadLengths = new Float64Array(INITIAL_CAPACITY);
+  /** Times are non-decreasing from this id on (see firstIdsAfter in frame-filter.ts). */
+  private timesOrderedFrom = 0;
+  private lastTime = -Infinity;
   /** The bigger ring being prepared while this one fills (see growStep). */
   private growing: { capacity: number; columns: Column[]; copiedTo: number } | null = null;
   private extras = new Map<number, CapturedRowExtras>();
@@ -200,6 +203,9 @@ export class CaptureStore {
     const slot = id & (this.capacity - 1);
     this.connIndex[slot] = connectionId === this.lastConnectionId ? this.lastConnectionIndex : this.indexOfConnection(connectionId);
     this.times[slot] = time;
+    // Captured rows come in time order; imported ones (a HAR's old times) may not.
+    if (time < this.lastTime) this.timesOrderedFrom = id;
+    this.lastTime = time;
     this.bitsCol[slot] = bits;
     this.lengths[slot] = length;
     this.offsets[slot] = offset;
@@ -307,6 +313,7 @@ export class CaptureStore {
       bufferIds: this.bufferIds,
       buffers: this.buffers,
       bufferBase: this.bufferBase,
+      timesOrderedFrom: this.timesOrderedFrom,
       payloadOffsets: this.payloadOffsets,
       payloadLengths: this.payloadLengths,
       extras: this.extras,

@@ -324,7 +324,12 @@ class MessageAssembler {
     m.parts.push(payload);
     if (!fin) return null;
     this.open.delete(flow);
-    const bytes = m.compressed ? (extras?.inflated ?? Buffer.concat(m.parts)) : Buffer.concat(m.parts);
+    if (m.compressed && !extras?.inflated) {
+      // Without its inflated text (inflation failed, or passed the payload limit) all there is
+      // are DEFLATE bytes (RFC 7692 §7.2.2): written as what they are, not as the message.
+      return { type: 'error', time, opcode: -1, data: `a compressed message that could not be inflated (${m.parts.reduce((n, p) => n + p.length, 0)} bytes of DEFLATE data, not exported)` };
+    }
+    const bytes = m.compressed ? extras!.inflated! : Buffer.concat(m.parts);
     if (m.opcode === 0x1) return { type, time, opcode: 1, data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8') };
     return { type, time, opcode: m.opcode, data: Uint8Array.prototype.slice.call(bytes) };
   }

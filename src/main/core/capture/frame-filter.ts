@@ -43,6 +43,8 @@ export interface ScanColumns {
   /** buffers[n - bufferBase] is buffer number n. */
   readonly buffers: ReadonlyArray<ArrayBufferLike | null>;
   readonly bufferBase: number;
+  /** Times are non-decreasing from this id on; before it (imported rows) they may not be. */
+  readonly timesOrderedFrom: number;
   readonly payloadOffsets: Float64Array;
   readonly payloadLengths: Float64Array;
   readonly extras: ReadonlyMap<number, CapturedRowExtras>;
@@ -510,6 +512,12 @@ export async function scanFrames(
     const slice = b.str.substring(offset, endAt);
     return text!.test(b.isAscii(offset, endAt, slice) ? slice : Buffer.from(buffer as ArrayBuffer, offset, length).toString('utf8'));
   };
+  /**
+   * An inflated message's text, tested on its own: inflation leaves each message in a
+   * buffer of its own (zlib's 16 KiB chunks), so the buffer-wide text cache would decode
+   * and keep 16 K characters per message.
+   */
+  const testInflated = (inflated: Uint8Array): boolean => text!.test(Buffer.from(inflated.buffer, inflated.byteOffset, inflated.length).toString('utf8'));
   /** Rows whose text is not simply their payload: violations, close frames, compressed messages, last fragments. */
   const testSpecialRow = (id: number, slot: number, bits: number, compressedMessage: boolean): boolean => {
     if (bits & VIOLATION_BIT) {
@@ -522,7 +530,7 @@ export async function scanFrames(
       return e?.closeCode !== undefined && text!.test(`${e.closeCode} ${e.closeReason ?? ''}`);
     }
     const inflated = cols.extras.get(id)?.inflated;
-    if (inflated) return testBytes(inflated.buffer, inflated.byteOffset, inflated.length, -1);
+    if (inflated) return testInflated(inflated);
     // A compressed frame's own bytes are DEFLATE output, not the payload a person searches.
     if (compressedMessage) return false;
     const buffer = payloadBufferOf(cols, slot);
@@ -574,7 +582,7 @@ export async function scanFrames(
     const c = cols;
     if (m.compressed) {
       const inflated = c.extras.get(lastId)?.inflated;
-      return inflated !== undefined && testBytes(inflated.buffer, inflated.byteOffset, inflated.length, -1);
+      return inflated !== undefined && testInflated(inflated);
     }
     const parts: Uint8Array[] = [];
     for (const id of m.ids ?? []) {
@@ -891,14 +899,35 @@ export function messageAround(c: ScanColumns, id: number): MessageAround | null 
   return out;
 }
 
-/** The first id in [firstId, nextId) captured after `time` (binary search; capture times only grow). */
-export function firstIdAfter(c: ScanColumns, time: number): number {
-  let lo = c.firstId;
-  let hi = c.nextId;
-  while (lo < hi) {
-    const mid = lo + Math.floor((hi - lo) / 2);
-    if (c.times[mid & c.mask] <= time) lo = mid + 1;
-    else hi = mid;
+/**
+ * For each time, the first id in [firstId, nextId) whose row, or a row before
+ * it, has a later time: where a log line stamped then sits among the frames.
+ * Captured rows come in time order, so that is a binary search; rows imported
+ * with older times break the order up to `timesOrderedFrom`, and that part is
+ * read once for all the times asked (sorted), keeping the running maximum.
+ */
+export function firstIdsAfter(c: ScanColumns, times: readonly number[]): number[] {
+  const ids = new Array<number>(times.length);
+  const order = times.map((_, k) => k).sort((a, b) => times[a] - times[b]);
+  const orderedFrom = Math.max(c.firstId, Math.min(c.timesOrderedFrom, c.nextId));
+  let id = c.firstId;
+  let runningMax = -Infinity;
+  for (const k of order) {
+    const time = times[k];
+    // The unordered part: the running maximum only grows, and so does the answer for sorted times.
+    while (id < orderedFrom && runningMax <= time) runningMax = Math.max(runningMax, c.times[id++ & c.mask]);
+    if (runningMax > time) {
+      ids[k] = id - 1;
+      continue;
+    }
+    let lo = orderedFrom;
+    let hi = c.nextId;
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (c.times[mid & c.mask] <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    ids[k] = lo;
   }
-  return lo;
+  return ids;
 }

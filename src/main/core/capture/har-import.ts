@@ -37,6 +37,8 @@ export function importHar(target: ImportTarget, har: ParsedHar, options: { prefi
   let frames = 0;
   har.connections.forEach((c, index) => {
     const id = `${options.prefix}${options.firstNumber + index}`;
+    // The handshake view first: should anything about the entry be unusable, no row is appended for it.
+    const handshake = handshakeOf(id, c);
     frames += appendMessages(target, id, c);
     const last = c.messages.length > 0 ? c.messages[c.messages.length - 1].time * 1000 : c.startedAt;
     const info: ConnectionInfo = {
@@ -55,7 +57,7 @@ export function importHar(target: ImportTarget, har: ParsedHar, options: { prefi
     const extensions = c.response ? headerValue(c.response.headers, 'sec-websocket-extensions') : undefined;
     if (protocol) info.subprotocol = protocol;
     if (extensions) info.extensions = extensions;
-    connections.push({ info, handshake: handshakeOf(id, c) });
+    connections.push({ info, handshake });
   });
   return { connections, frames };
 }
@@ -119,9 +121,18 @@ function appendMessages(target: ImportTarget, connectionId: string, c: HarConnec
   return count;
 }
 
+/** The request target of a HAR entry's URL; a relative URL (some tools write "/socket") is its own target. */
+function requestTarget(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return url.startsWith('/') ? url : `/${url}`;
+  }
+}
+
 function handshakeOf(connectionId: string, c: HarConnection): HandshakeView {
-  const url = new URL(c.url);
-  const target = `${url.pathname}${url.search}`;
+  const target = requestTarget(c.url);
   const httpVersion = c.request.httpVersion || 'HTTP/1.1';
   const view: HandshakeView = {
     connectionId,

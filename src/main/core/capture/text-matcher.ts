@@ -16,7 +16,9 @@
  * sequence, and in non-unicode case-insensitive mode JavaScript never folds a
  * character ≥ U+0080 onto an ASCII one (ECMA-262 Canonicalize: "If ch's code
  * unit value ≥ 128 and cu's code unit value < 128, return ch"). A non-ASCII
- * literal is searched as its UTF-8 bytes, case-sensitively only.
+ * literal is searched as its UTF-8 bytes, case-sensitively only; never a
+ * lone surrogate or U+FFFD, which have no bytes of their own in a payload
+ * (the decoder makes U+FFFD of invalid bytes).
  */
 import { fail, ok, type Result } from '../../../shared/result';
 import type { TextCriterion } from '../../../shared/contract';
@@ -48,8 +50,16 @@ const isAscii = (s: string): boolean => /^[\x00-\x7f]*$/.test(s);
 /** The UTF-8 bytes of a string as a latin1 string: what a latin1 view of the raw payload shows. */
 const utf8AsLatin1 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 
-/** Flags a person may add after a /pattern/ (g and y make no sense for a filter; v changes class syntax). */
-const ALLOWED_FLAGS = /^[imsu]*$/;
+/** Flags a person may add after a /pattern/ (g and y make no sense for a filter). */
+const ALLOWED_FLAGS = /^[imsuv]*$/;
+
+/** Lone surrogates and U+FFFD: characters of decoded text that no bytes of a payload spell as such. */
+const NO_BYTES_OF_THEIR_OWN = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\uFFFD/;
+
+/** The longest piece of a literal without such characters: a match contains it, and so do its bytes. */
+function bytePiece(literal: string): string {
+  return literal.split(new RegExp(NO_BYTES_OF_THEIR_OWN, 'g')).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
 
 function prefilterOf(literals: string[], caseSensitive: boolean): Prefilter | null {
   const usable = literals.map((lit) => (isAscii(lit) ? lit : caseSensitive ? utf8AsLatin1(lit) : null));
@@ -64,7 +74,7 @@ export function compileText(criterion: TextCriterion): Result<CompiledText> {
   const { pattern, caseSensitive } = criterion;
   if (!criterion.regex) return ok(plainText(pattern, caseSensitive));
   const extra = (criterion.flags ?? '').replace(/[gyi]/g, '');
-  if (!ALLOWED_FLAGS.test(extra)) return fail(`not a valid regular expression: flags '${criterion.flags}' are not supported (use i, m, s, u)`);
+  if (!ALLOWED_FLAGS.test(extra)) return fail(`not a valid regular expression: flags '${criterion.flags}' are not supported (use i, m, s, u, v)`);
   const flags = `${caseSensitive ? '' : 'i'}${[...new Set(extra)].join('')}`;
   let re: RegExp;
   try {
@@ -76,15 +86,16 @@ export function compileText(criterion: TextCriterion): Result<CompiledText> {
   if (!/[\\^$.|?*+()[\]{}]/.test(pattern) && (flags === '' || flags === 'i') && pattern !== '') {
     return ok(plainText(pattern, caseSensitive));
   }
-  // Unicode case folding maps some non-ASCII characters onto ASCII ones (ſ → s, K → k): no byte prefilter.
-  const unicodeFolding = flags.includes('i') && flags.includes('u');
-  const clauses = unicodeFolding ? null : requiredClauses(pattern);
+  // Unicode case folding (u or v) maps some non-ASCII characters onto ASCII ones (ſ → s, K → k): no byte prefilter.
+  const unicodeFolding = flags.includes('i') && /[uv]/.test(flags);
+  const clauses = unicodeFolding ? null : requiredClauses(pattern, flags);
   const prefilters = (clauses ?? []).map((c) => prefilterOf(c, caseSensitive)).filter((p): p is Prefilter => p !== null);
   return ok({
     test: (text) => re.test(text),
     prefilters,
     prefilterDecides: false,
-    global: isContextFree(pattern) ? new RegExp(pattern, `${flags}g`) : null,
+    // isContextFree does not read v's nested classes ([[^a]b]), so it is not asked about them.
+    global: !flags.includes('v') && isContextFree(pattern) ? new RegExp(pattern, `${flags}g`) : null,
   });
 }
 
@@ -118,7 +129,8 @@ export function isContextFree(source: string): boolean {
         if (e === undefined || /[bBk1-9]/.test(e)) return false;
         previous = /[DSWpP]/.test(e) ? 'broad' : 'narrow';
         i++;
-        if (e === 'u' && source[i + 1] === '{') i = source.indexOf('}', i);
+        // Without u, "\u{" and "\p{" need no "}" (they are the letters u, p): a missing one must not restart the loop.
+        if ((e === 'u' || e === 'p' || e === 'P') && source[i + 1] === '{') i = Math.max(i, source.indexOf('}', i));
         else if (e === 'x') i += 2;
         else if (e === 'u') i += 4;
         else if (e === 'c') i += 1;
@@ -165,6 +177,15 @@ export function isContextFree(source: string): boolean {
 }
 
 function plainText(pattern: string, caseSensitive: boolean): CompiledText {
+  if (caseSensitive && NO_BYTES_OF_THEIR_OWN.test(pattern)) {
+    const piece = utf8AsLatin1(bytePiece(pattern));
+    return {
+      test: (text) => text.includes(pattern),
+      prefilters: piece === '' ? [] : [{ re: new RegExp(escapeRegExp(piece), 'g'), literal: piece }],
+      prefilterDecides: false,
+      global: null,
+    };
+  }
   if (caseSensitive) {
     const lit = isAscii(pattern) ? pattern : utf8AsLatin1(pattern);
     return {
@@ -194,8 +215,73 @@ function plainText(pattern: string, caseSensitive: boolean): CompiledText {
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', f: '\f', v: '\v' };
-/** Escapes that stand for a class, an assertion, a back-reference or a code point: they end a literal run. */
-const NON_LITERAL_ESCAPE = /[dDwWsSbBkpPuxc0-9]/;
+
+/** How flags change the reading of a pattern: u and v make an astral character one atom; v nests classes. */
+interface Syntax {
+  unicode: boolean;
+  sets: boolean;
+}
+const syntaxOf = (flags: string): Syntax => ({ unicode: /[uv]/.test(flags), sets: flags.includes('v') });
+
+const isHighSurrogate = (c: string | undefined): boolean => c !== undefined && c >= '\uD800' && c <= '\uDBFF';
+const isLowSurrogate = (c: string | undefined): boolean => c !== undefined && c >= '\uDC00' && c <= '\uDFFF';
+
+/**
+ * What an escape spans after its letter, when more than the letter: \u{1F600}, \p{Lu}, \k<name>, \cJ,
+ * \12. Sticky, run at a position. None may span ( ) [ ] | or \, so the escape never hides syntax
+ * that skipBracketed and splitAlternatives (which skip one character after a backslash) do see.
+ */
+const ESCAPE_SPANS: Record<string, RegExp> = {
+  u: /\{[0-9a-fA-F]*\}/y,
+  p: /\{[^{}()[\]|\\]*\}/y,
+  P: /\{[^{}()[\]|\\]*\}/y,
+  k: /<[^<>()[\]{}|\\]*>/y,
+  c: /[A-Za-z]/y,
+};
+const DIGITS = /[0-9]*/y;
+
+/**
+ * The escape at `at` (a backslash): its width, and the one character it
+ * stands for, or null for a class (\d, \p{L}), an assertion (\b), a
+ * back-reference or octal escape (\1, \10, \k<q>), a control (\cJ) or a
+ * letter of uncertain meaning. It is consumed whole, so that no part of it
+ * reads as a literal ("41" of \x41). Only \xHH and \uHHHH are decoded: they
+ * mean the same with and without u. A surrogate \uHHHH is not: with u, it may
+ * be one atom with the next escape, which a quantifier may follow.
+ */
+function readEscape(source: string, at: number): { literal: string | null; width: number } {
+  const e = source[at + 1];
+  if (e === undefined) return { literal: null, width: 1 };
+  if (SIMPLE_ESCAPES[e] !== undefined) return { literal: SIMPLE_ESCAPES[e], width: 2 };
+  if (e === 'x' || e === 'u') {
+    const digits = e === 'x' ? 2 : 4;
+    const hex = source.slice(at + 2, at + 2 + digits);
+    if (hex.length === digits && /^[0-9a-fA-F]+$/.test(hex)) {
+      const ch = String.fromCharCode(parseInt(hex, 16));
+      return { literal: isHighSurrogate(ch) || isLowSurrogate(ch) ? null : ch, width: 2 + digits };
+    }
+  }
+  const span = ESCAPE_SPANS[e] ?? (/[0-9]/.test(e) ? DIGITS : null);
+  if (span !== null) {
+    span.lastIndex = at + 2;
+    const m = span.exec(source);
+    return { literal: null, width: 2 + (m ? m[0].length : 0) };
+  }
+  // Other letters: \d \D \w \W \s \S \b \B, or without u the letter itself (\x without two hex digits).
+  if (/[a-zA-Z]/.test(e)) return { literal: null, width: 2 };
+  return { literal: e, width: 2 };
+}
+
+/** The atom at `i` outside brackets: the literal character it is (null for syntax, classes, assertions) and its width. */
+function readAtom(source: string, i: number, syntax: Syntax): { literal: string | null; width: number } {
+  const c = source[i];
+  if (c === '\\') return readEscape(source, i);
+  if ('^$.|?*+(){}[]'.includes(c)) return { literal: null, width: 1 };
+  // With u or v an astral character is one atom: a quantifier after it applies to both halves.
+  // Without, it applies to the low half only, and the high half alone is left to bytePiece to drop.
+  if (syntax.unicode && isHighSurrogate(c) && isLowSurrogate(source[i + 1])) return { literal: source.slice(i, i + 2), width: 2 };
+  return { literal: c, width: 1 };
+}
 
 /** Reads a quantifier at `at`: [minimum, length] or null. */
 function quantifier(source: string, at: number): [number, number] | null {
@@ -209,24 +295,25 @@ function quantifier(source: string, at: number): [number, number] | null {
   return null;
 }
 
-/** Index just past the group or class opening at `at`. */
-function skipBracketed(source: string, at: number): number {
+/** Index just past the group or class opening at `at`. With v, classes nest ([[a-z]--[aeiou]]). */
+function skipBracketed(source: string, at: number, sets: boolean): number {
   let depth = 0;
-  let inClass = false;
+  let classDepth = 0;
   for (let k = at; k < source.length; k++) {
     const c = source[k];
     if (c === '\\') {
       k++;
       continue;
     }
-    if (inClass) {
-      if (c === ']') {
-        inClass = false;
-        if (depth === 0) return k + 1;
+    if (classDepth > 0) {
+      if (c === '[' && sets) classDepth++;
+      else if (c === ']') {
+        classDepth--;
+        if (classDepth === 0 && depth === 0) return k + 1;
       }
       continue;
     }
-    if (c === '[') inClass = true;
+    if (c === '[') classDepth = 1;
     else if (c === '(') depth++;
     else if (c === ')') {
       depth--;
@@ -237,13 +324,13 @@ function skipBracketed(source: string, at: number): number {
 }
 
 /** Splits at `|` outside groups and classes. */
-function splitAlternatives(source: string): string[] {
+function splitAlternatives(source: string, sets: boolean): string[] {
   const parts: string[] = [];
   let from = 0;
   for (let k = 0; k < source.length; k++) {
     const c = source[k];
     if (c === '\\') k++;
-    else if (c === '(' || c === '[') k = skipBracketed(source, k) - 1;
+    else if (c === '(' || c === '[') k = skipBracketed(source, k, sets) - 1;
     else if (c === '|') {
       parts.push(source.slice(from, k));
       from = k + 1;
@@ -254,22 +341,13 @@ function splitAlternatives(source: string): string[] {
 }
 
 /** The text of a part made only of literal characters, or null. */
-function pureLiteral(part: string): string | null {
+function pureLiteral(part: string, syntax: Syntax): string | null {
   let out = '';
-  for (let k = 0; k < part.length; k++) {
-    const c = part[k];
-    if (c === '\\') {
-      const e = part[k + 1];
-      if (e === undefined) return null;
-      if (SIMPLE_ESCAPES[e] !== undefined) out += SIMPLE_ESCAPES[e];
-      else if (!NON_LITERAL_ESCAPE.test(e) && !/[a-zA-Z]/.test(e)) out += e;
-      else return null;
-      k++;
-    } else if ('^$.|?*+()[]{}'.includes(c)) {
-      return null;
-    } else {
-      out += c;
-    }
+  for (let k = 0; k < part.length; ) {
+    const { literal, width } = readAtom(part, k, syntax);
+    if (literal === null) return null;
+    out += literal;
+    k += width;
   }
   return out;
 }
@@ -281,9 +359,10 @@ const MAX_EXPANSION = 32;
  * Literal runs and literal alternations (clauses) one alternative of a regex
  * requires. Adjacent literals and alternation groups are spelled out whole
  * ("prices/(eur|chf)" → prices/eur | prices/chf): a longer literal is rarer,
- * and the prefilter then leaves fewer rows to test.
+ * and the prefilter then leaves fewer rows to test. Lookarounds, classes and
+ * groups other than plain alternations of literals end a run and add nothing.
  */
-function branchClauses(source: string): string[][] {
+function branchClauses(source: string, syntax: Syntax): string[][] {
   const clauses: string[][] = [];
   /** The literals the current adjacent sequence can spell (a cartesian product of its parts). */
   let seq: string[] = [''];
@@ -303,14 +382,15 @@ function branchClauses(source: string): string[][] {
   while (i < source.length) {
     const c = source[i];
     if (c === '(' || c === '[') {
-      const after = skipBracketed(source, i);
+      const after = skipBracketed(source, i, syntax.sets);
       const q = quantifier(source, after);
       let alternatives: string[] | null = null;
       if (c === '(' && (q === null || q[0] > 0)) {
-        // (a|b|c) or (?:a|b|c) of plain literals: every match contains one of them.
+        // (a|b|c), (?:a|b|c) or (?<name>a|b|c) of plain literals: every match contains one of them.
+        // Any other (? group (a lookaround) contributes nothing.
         const inner = source.slice(i + 1, after - 1);
         const body = inner.startsWith('?:') ? inner.slice(2) : /^\?<[A-Za-z_$][\w$]*>/.test(inner) ? inner.replace(/^\?<[^>]+>/, '') : inner.startsWith('?') ? null : inner;
-        const parts = body === null ? null : splitAlternatives(body).map(pureLiteral);
+        const parts = body === null ? null : splitAlternatives(body, syntax.sets).map((part) => pureLiteral(part, syntax));
         if (parts && parts.every((a): a is string => a !== null && a.length > 0)) alternatives = parts;
       }
       if (alternatives && q === null) {
@@ -323,17 +403,7 @@ function branchClauses(source: string): string[][] {
       i = after + (q ? q[1] : 0);
       continue;
     }
-    let literal: string | null = null;
-    let width = 1;
-    if (c === '\\') {
-      const e = source[i + 1];
-      width = 2;
-      if (e === undefined) break;
-      if (SIMPLE_ESCAPES[e] !== undefined) literal = SIMPLE_ESCAPES[e];
-      else if (!NON_LITERAL_ESCAPE.test(e) && !/[a-zA-Z]/.test(e)) literal = e;
-    } else if (!'^$.?*+{}])|'.includes(c)) {
-      literal = c;
-    }
+    const { literal, width } = readAtom(source, i, syntax);
     const q = quantifier(source, i + width);
     if (literal === null) {
       endSeq();
@@ -351,7 +421,8 @@ function branchClauses(source: string): string[][] {
     i += width;
   }
   endSeq();
-  return clauses;
+  // A literal with a lone surrogate (😀? without u leaves the high half required) or U+FFFD is cut to its best piece.
+  return clauses.map((clause) => clause.map(bytePiece)).filter((clause) => clause.every((lit) => lit.length > 0));
 }
 
 /**
@@ -359,18 +430,19 @@ function branchClauses(source: string): string[][] {
  * literals, one of which the match contains. For a regex with top-level
  * alternatives, one clause of each alternative's longest literal; null when
  * nothing is required. Conservative: anything not understood is skipped,
- * never guessed at.
+ * never guessed at. `flags` are the regex's (u and v change how it reads).
  */
-export function requiredClauses(source: string): string[][] | null {
-  const branches = splitAlternatives(source);
+export function requiredClauses(source: string, flags = ''): string[][] | null {
+  const syntax = syntaxOf(flags);
+  const branches = splitAlternatives(source, syntax.sets);
   if (branches.length === 1) {
-    const clauses = branchClauses(source);
+    const clauses = branchClauses(source, syntax);
     return clauses.length > 0 ? clauses : null;
   }
   const best: string[] = [];
   for (const branch of branches) {
     // Each alternative's clause whose shortest literal is longest, spelled out whole.
-    const clauses = branchClauses(branch);
+    const clauses = branchClauses(branch, syntax);
     if (clauses.length === 0) return null;
     const shortest = (c: string[]): number => Math.min(...c.map((l) => l.length));
     const clause = clauses.reduce((a, b) => (shortest(b) > shortest(a) ? b : a));

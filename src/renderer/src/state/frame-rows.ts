@@ -105,6 +105,12 @@ export class FrameRows {
    * fell behind): still held on the main side and fetched when scrolled to.
    */
   skipped = 0;
+  /**
+   * The skipped ids as [from, to) runs, oldest first, so that eviction can
+   * take back exactly the ones it removed from the main side. One run per gap
+   * in the stream: a handful, not one entry per row.
+   */
+  private gaps: Array<[number, number]> = [];
   /** Rows held here, across blocks. */
   resident = 0;
 
@@ -126,7 +132,11 @@ export class FrameRows {
     if ((batch as RowsInput).ids === undefined) {
       // The first batch of a window that opened late starts above the oldest row held.
       const expected = this.liveNext >= 0 ? this.liveNext : heldFrom;
-      if (batch.firstId > expected) this.skipped += batch.firstId - Math.max(expected, heldFrom);
+      const from = Math.max(expected, heldFrom);
+      if (batch.firstId > from) {
+        this.gaps.push([from, batch.firstId]);
+        this.skipped += batch.firstId - from;
+      }
       this.liveNext = Math.max(this.liveNext, batch.firstId + batch.count);
     }
     this.store(batch);
@@ -163,8 +173,15 @@ export class FrameRows {
     this.trim();
   }
 
-  /** Forget rows below an id (the main side evicted or cleared them). */
+  /** Forget rows below an id (the main side evicted or cleared them), and stop offering to load them. */
   dropBefore(id: number): void {
+    while (this.gaps.length > 0 && this.gaps[0][0] < id) {
+      const gap = this.gaps[0];
+      const gone = Math.min(gap[1], id) - gap[0];
+      this.skipped -= gone;
+      if (gap[1] <= id) this.gaps.shift();
+      else gap[0] = id;
+    }
     for (const [index, block] of this.blocks) {
       if ((index + 1) * BLOCK_SIZE <= id) {
         this.resident -= block.count;
@@ -178,6 +195,9 @@ export class FrameRows {
     this.blocks.clear();
     this.lastBlock = null;
     this.resident = 0;
+    // The skipped rows were cleared on the main side too: there is nothing left to load.
+    this.gaps = [];
+    this.skipped = 0;
   }
 
   has(id: number): boolean {

@@ -209,12 +209,25 @@ export class FrameView {
           }
           if (result.value.cancelled) continue;
           this.apply(result.value);
+          if (this.status === 'error') {
+            // A retry after a dropped request got through.
+            this.status = 'scanning';
+            this.error = null;
+          }
           if (this.status === 'scanning' && this.scannedTo >= this.scanTarget) {
             this.status = 'live';
-            this.doneAt = typeof performance === 'undefined' ? 0 : performance.now();
+            // The first full scan's time (a retry after an error does not restart the clock).
+            if (this.doneAt === 0) this.doneAt = typeof performance === 'undefined' ? 0 : performance.now();
           }
           this.changed();
         }
+      } catch (e) {
+        // The request itself failed (the bridge to the main side dropped it), unlike a query the
+        // main side refused. The list keeps what it had; new rows or a new query try again.
+        if (generation !== this.generation) return;
+        this.status = 'error';
+        this.error = `Filtering stopped: lost contact with Framescope's main process (${e instanceof Error ? e.message : String(e)}). It retries when new frames arrive or the filter changes.`;
+        this.changed();
       } finally {
         if (this.pumping === generation) this.pumping = -1;
       }

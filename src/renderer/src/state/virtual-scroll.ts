@@ -68,3 +68,61 @@ export function visibleRange(
 export function atBottom(g: ScrollGeometry, virtualTop: number, rowHeight: number): boolean {
   return virtualTop >= maxVirtualTop(g) - rowHeight;
 }
+
+/**
+ * The paused table is positioned by row id, not by row index: at its byte
+ * budget the capture drops its oldest rows as fast as new ones arrive, so an
+ * index (or a row count) stays put while the rows under it change. Everything
+ * here is a binary search at most (FrameView.lowerBound is O(1) unfiltered),
+ * never a pass over the list: it runs on every batch.
+ */
+export interface IdList {
+  readonly length: number;
+  /** Oldest id the list can hold (the main side's oldest row). */
+  readonly firstId: number;
+  idAt(index: number): number;
+  /** Index of the first listed id ≥ id (length when none). */
+  lowerBound(id: number): number;
+}
+
+/** How list rows map to table rows when other rows (log lines) sit among them; identity without. */
+export interface RowLayout {
+  /** Index of the first list row at or after table row m (length when none). */
+  listIndexAt(m: number): number;
+  /** Table row of list index i. */
+  rowOf(index: number): number;
+}
+
+const IDENTITY: RowLayout = { listIndexAt: (m) => m, rowOf: (i) => i };
+
+/** A reading position: the table's top edge is `delta` px below the top of row `id`. */
+export interface ScrollAnchor {
+  id: number;
+  delta: number;
+}
+
+/** When following stops: rows listed from this id on are new (one past the newest listed row). */
+export function newRowsFrom(list: IdList): number {
+  return list.length > 0 ? list.idAt(list.length - 1) + 1 : list.firstId;
+}
+
+/** Rows listed now that are new since `from` (survives eviction, clearing and a changed filter). */
+export function countNewRows(list: IdList, from: number): number {
+  return list.length - list.lowerBound(from);
+}
+
+/** The anchor for a virtual offset: the first list row at or below the top edge. */
+export function anchorAt(list: IdList, virtualTop: number, rowHeight: number, layout: RowLayout = IDENTITY): ScrollAnchor {
+  const index = Math.min(list.length, layout.listIndexAt(Math.max(0, Math.floor(virtualTop / rowHeight))));
+  // Past the last row (log lines after it, or an empty list): anchored to whatever arrives next.
+  const id = index < list.length ? list.idAt(index) : newRowsFrom(list);
+  return { id, delta: virtualTop - layout.rowOf(index) * rowHeight };
+}
+
+/** The virtual offset that shows an anchor where it was (unclamped). */
+export function anchorTop(list: IdList, anchor: ScrollAnchor, rowHeight: number, layout: RowLayout = IDENTITY): number {
+  const index = list.lowerBound(anchor.id);
+  // The row itself is gone (evicted, cleared, filtered out): show the row that took its place, from its top.
+  const same = index < list.length && list.idAt(index) === anchor.id;
+  return Math.max(0, layout.rowOf(index) * rowHeight + (same ? anchor.delta : Math.min(0, anchor.delta)));
+}

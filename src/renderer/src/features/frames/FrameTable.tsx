@@ -6,13 +6,19 @@ import type { FrameView } from '../../state/frame-view';
 import { mergedAt, mergedIndexOfFrame, type TimelineLine } from '../../state/log-timeline';
 import type { RowLoader } from '../../state/row-loader';
 import {
+  anchorAt,
+  anchorTop,
   atBottom,
   clampVirtualTop,
+  countNewRows,
   geometry,
   maxVirtualTop,
+  newRowsFrom,
   physicalFromVirtual,
   virtualFromPhysical,
   visibleRange,
+  type RowLayout,
+  type ScrollAnchor,
 } from '../../state/virtual-scroll';
 import { formatRowTime, formatSize, type TimeMode } from './format';
 
@@ -64,21 +70,36 @@ function Highlight({ text, re }: { text: string; re: RegExp | null }) {
  * layer that stays in view while the scroll area beneath it sets the
  * scrollbar. It follows new rows while the person is at the bottom, pauses
  * when they scroll up and offers "N new" to jump back.
+ *
+ * While paused, both the position and the "new" count are kept by row id: at
+ * its byte budget the capture evicts its oldest rows as fast as new ones
+ * arrive, so the row count stays flat and row indices slide.
  */
 export function FrameTable(props: Props) {
   const { view, rows, loader, lines, unit, selectedId, onSelect, timeMode } = props;
   const body = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState(400);
-  const [virtualTop, setVirtualTop] = useState(0);
+  /** Where the paused table reads (unused while following). */
+  const [anchor, setAnchor] = useState<ScrollAnchor>({ id: 0, delta: 0 });
   const [follow, setFollow] = useState(true);
-  /** View length when following stopped: rows beyond it are "new". */
-  const [newBase, setNewBase] = useState(0);
+  /** One past the newest row id listed when following stopped: rows listed from it on are "new". */
+  const [newFrom, setNewFrom] = useState(0);
   const expectedScrollTop = useRef(0);
 
   const frameCount = view.length;
   const total = lines ? frameCount + lines.length : frameCount;
   const g = geometry(total, ROW_HEIGHT, viewport);
-  const top = follow ? maxVirtualTop(g) : clampVirtualTop(g, virtualTop);
+  // Log lines among the frames shift frame rows down; two binary searches map between the two.
+  const layout: RowLayout | undefined = lines
+    ? {
+        listIndexAt: (m) => {
+          const item = mergedAt(view, lines, m);
+          return item.kind === 'frame' ? item.index : view.lowerBound(item.line.anchor);
+        },
+        rowOf: (index) => mergedIndexOfFrame(view, lines, index),
+      }
+    : undefined;
+  const top = follow ? maxVirtualTop(g) : clampVirtualTop(g, anchorTop(view, anchor, ROW_HEIGHT, layout));
   const { first, last, offset } = visibleRange(g, top, ROW_HEIGHT, total);
 
   useLayoutEffect(() => {
@@ -125,24 +146,19 @@ export function FrameTable(props: Props) {
     movingTimer.current = setTimeout(() => setMoving(false), 150);
   }, []);
 
-  const stopFollowing = useCallback(
-    (at: number) => {
-      if (follow) setNewBase(view.length);
-      setFollow(false);
-      setVirtualTop(at);
-    },
-    [follow, view],
-  );
-
   const scrollTo = useCallback(
     (next: number) => {
       const clamped = clampVirtualTop(g, next);
       if (atBottom(g, clamped, ROW_HEIGHT)) {
         setFollow(true);
-        setVirtualTop(clamped);
-      } else stopFollowing(clamped);
+        return;
+      }
+      if (follow) setNewFrom(newRowsFrom(view));
+      setFollow(false);
+      setAnchor(anchorAt(view, clamped, ROW_HEIGHT, layout));
     },
-    [g, stopFollowing],
+    // layout is rebuilt with every render, as g is; both stand for the view, the lines and the size.
+    [g, follow, view, layout],
   );
 
   // The wheel moves by real pixels even when positions are scaled.
@@ -303,7 +319,7 @@ export function FrameTable(props: Props) {
     if (missing.length > 0) loader.want(missing);
   });
 
-  const newCount = follow ? 0 : Math.max(0, frameCount - newBase);
+  const newCount = follow ? 0 : countNewRows(view, newFrom);
 
   return (
     <div className={`frame-table ${props.showConnection ? 'with-conn' : ''}`} role="table" aria-label="Frames" data-testid="frame-table" data-rows={frameCount}>

@@ -25,6 +25,20 @@ interface Props {
 const TIME_MODE_KEY = 'framescope.timeMode';
 const CLASS_LABELS: Record<FrameClass, string> = { text: 'text', binary: 'binary', control: 'control', violation: 'violation' };
 
+/** Input types that take no typing: Ctrl+L on them has no meaning of its own. */
+const NON_TEXT_INPUTS = new Set(['button', 'checkbox', 'color', 'file', 'image', 'radio', 'range', 'reset', 'submit']);
+
+/**
+ * Is a key press aimed at a field the person types into (the Composer, a URL,
+ * a form)? There Ctrl+L must not reach the capture. The frames filter is this
+ * panel's own field, so the panel's shortcuts work from it.
+ */
+function inOtherField(target: EventTarget | null, own: Element | null): boolean {
+  if (!(target instanceof HTMLElement) || target === own) return false;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  return target instanceof HTMLInputElement && !NON_TEXT_INPUTS.has(target.type);
+}
+
 function storedTimeMode(): TimeMode {
   try {
     const v = localStorage.getItem(TIME_MODE_KEY);
@@ -97,7 +111,19 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
     }
   }, [timeMode]);
 
+  // clearCapture has no scope: it drops every connection's frames, whichever view asked. Since that
+  // cannot be undone, the button and Ctrl+L both ask first (when there is anything to lose).
+  const [confirmingClear, setConfirmingClear] = useState(false);
+  /** Where focus was when the question was asked, to give it back. */
+  const focusBeforeClear = useRef<HTMLElement | null>(null);
+  const endClearQuestion = (): void => {
+    setConfirmingClear(false);
+    const before = focusBeforeClear.current;
+    focusBeforeClear.current = null;
+    if (before?.isConnected) before.focus();
+  };
   const clear = async (): Promise<void> => {
+    endClearQuestion();
     const result = await api.clearCapture({});
     if (!result.ok) {
       setNotice(result.error);
@@ -105,10 +131,19 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
     }
     store.clearRows();
     view.setRange(view.nextId, view.nextId);
-    setNotice(`Cleared ${result.value.cleared.toLocaleString()} frames.`);
+    setNotice(`Cleared all ${result.value.cleared.toLocaleString()} captured frames.`);
+  };
+  const askClear = (): void => {
+    if (store.capture.frames === 0) {
+      void clear();
+      return;
+    }
+    if (!confirmingClear) focusBeforeClear.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setConfirmingClear(true);
   };
 
-  // Ctrl+F focuses the filter, Ctrl+L clears the capture (Cmd on macOS).
+  // Ctrl+F focuses the filter, Ctrl+L asks to clear the capture (Cmd on macOS). Ctrl+F works from
+  // anywhere; Ctrl+L not while typing elsewhere (in the Composer it would wipe the capture mid-sentence).
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
@@ -118,8 +153,9 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
         filterInput.current?.focus();
         filterInput.current?.select();
       } else if (key === 'l') {
+        if (inOtherField(e.target, filterInput.current)) return;
         e.preventDefault();
-        void clear();
+        askClear();
       }
     };
     window.addEventListener('keydown', onKey, true);
@@ -308,9 +344,30 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
         <button className="small" onClick={() => setPopover(popover === 'export' ? null : 'export')} data-testid="open-export">
           Export…
         </button>
-        <button className="small" onClick={() => void clear()} title="Clear the capture (Ctrl+L)" data-testid="clear-capture">
-          Clear
-        </button>
+        {confirmingClear ? (
+          <span
+            className="warning clear-confirm"
+            role="alertdialog"
+            aria-label="Clear the capture"
+            data-testid="clear-confirm"
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') endClearQuestion();
+            }}
+          >
+            Clear all {cap.frames.toLocaleString()} captured frames{connectionId !== null && ', of every connection, not only this one'}?{' '}
+            <button className="small" onClick={() => void clear()} data-testid="clear-confirm-yes">
+              Clear all
+            </button>{' '}
+            {/* The safe answer has focus: Enter right after an accidental Ctrl+L keeps the frames. */}
+            <button className="small" onClick={endClearQuestion} autoFocus data-testid="clear-confirm-no">
+              Keep
+            </button>
+          </span>
+        ) : (
+          <button className="small" onClick={askClear} title="Clear all captured frames, of every connection (Ctrl+L)" data-testid="clear-capture">
+            Clear
+          </button>
+        )}
         {popover === 'export' && <ExportPopover api={api} connectionId={connectionId} onClose={() => setPopover(null)} />}
         {popover === 'import' && (
           <ImportPopover

@@ -28,12 +28,27 @@ export const EMPTY_FILTER: FilterState = {
   unit: 'frames',
 };
 
-/** The text criterion: "/pattern/flags" is a regular expression whatever the toggle says. */
+/**
+ * "/pattern/flags" typed into the box: the pattern and its flags, or null for text that only looks
+ * like it. Flags must be a set of i m s u v g y (g and y, which mean nothing to a filter, are dropped),
+ * so a path such as "/api/users" ("users" is not a flag set) stays plain text.
+ */
+function slashedRegex(text: string): { pattern: string; flags: string } | null {
+  const m = /^\/(.+)\/([a-z]*)$/s.exec(text);
+  if (!m || !/^[gimsuvy]*$/.test(m[2]) || new Set(m[2]).size !== m[2].length) return null;
+  return { pattern: m[1], flags: m[2].replace(/[gy]/g, '') };
+}
+
+/**
+ * The text criterion: "/pattern/flags" is a regular expression whatever the toggle says. Its i
+ * flag makes it case-insensitive; without one the case toggle decides, as it does for the rest.
+ */
 export function textCriterion(state: Pick<FilterState, 'text' | 'regex' | 'caseSensitive'>): TextCriterion | undefined {
   if (state.text === '') return undefined;
-  const slashed = /^\/(.+)\/([a-z]*)$/s.exec(state.text);
+  const slashed = slashedRegex(state.text);
   if (slashed) {
-    return { pattern: slashed[1], regex: true, caseSensitive: !slashed[2].includes('i'), flags: slashed[2].replace('i', '') || undefined };
+    const flags = slashed.flags.replace('i', '');
+    return { pattern: slashed.pattern, regex: true, caseSensitive: state.caseSensitive && !slashed.flags.includes('i'), flags: flags || undefined };
   }
   return { pattern: state.text, regex: state.regex, caseSensitive: state.caseSensitive };
 }
