@@ -25,6 +25,12 @@ async function connect(page: Page, url: string): Promise<void> {
   await expect(page.locator('.connection-head')).toContainText('open');
 }
 
+/** A fresh page with a client connected to a new echo server. */
+async function openEchoConnection(page: Page): Promise<void> {
+  await page.goto(host.url);
+  await connect(page, await startEchoServer(page));
+}
+
 test('custom headers and a subprotocol reach the server, and the handshake panel shows them with the RFC checklist', async ({ page }) => {
   await page.goto(host.url);
   const url = await startEchoServer(page, 'chat.v2, chat.v1');
@@ -47,8 +53,7 @@ test('custom headers and a subprotocol reach the server, and the handshake panel
 });
 
 test('binary as hex: invalid input points at the bad character; valid input goes out as a binary frame', async ({ page }) => {
-  await page.goto(host.url);
-  await connect(page, await startEchoServer(page));
+  await openEchoConnection(page);
   await page.getByRole('tab', { name: 'Hex' }).click();
   await page.getByTestId('composer-text').fill('de ad zz');
   await page.getByTestId('composer-send').click();
@@ -65,8 +70,7 @@ test('binary as hex: invalid input points at the bad character; valid input goes
 });
 
 test('a message sent as three fragments appears as three frames on the wire', async ({ page }) => {
-  await page.goto(host.url);
-  await connect(page, await startEchoServer(page));
+  await openEchoConnection(page);
   await page.getByTestId('composer-text').fill('abcdefghi');
   await page.getByTestId('fragments').fill('3');
   await page.getByTestId('composer-send').click();
@@ -79,8 +83,7 @@ test('a message sent as three fragments appears as three frames on the wire', as
 });
 
 test('a raw frame with RSV2 set is written as is, and the server closes with 1002', async ({ page }) => {
-  await page.goto(host.url);
-  await connect(page, await startEchoServer(page));
+  await openEchoConnection(page);
   await page.getByRole('tab', { name: 'Raw frame' }).click();
   await page.getByText('RSV2', { exact: true }).click();
   await page.getByTestId('composer-text').fill('rule breaker');
@@ -93,8 +96,7 @@ test('a raw frame with RSV2 set is written as is, and the server closes with 100
 });
 
 test('a ping measures its round trip', async ({ page }) => {
-  await page.goto(host.url);
-  await connect(page, await startEchoServer(page));
+  await openEchoConnection(page);
   await page.getByRole('tab', { name: 'Ping / Close' }).click();
   await page.getByTestId('ping').click();
   await expect(page.getByTestId('composer-status')).toContainText(/pong after \d+(\.\d+)? ms/);
@@ -103,12 +105,11 @@ test('a ping measures its round trip', async ({ page }) => {
 });
 
 test('JSON: invalid JSON is refused with its line and column; Format pretty-prints without rounding numbers', async ({ page }) => {
-  await page.goto(host.url);
-  await connect(page, await startEchoServer(page));
+  await openEchoConnection(page);
   await page.getByRole('tab', { name: 'JSON' }).click();
   await page.getByTestId('composer-text').fill('{"id": 12345678901234567890,\n "ok": tru}');
   await page.getByTestId('format-json').click();
-  await expect(page.getByRole('alert').filter({ hasText: /line 2/ })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: /line 2, column \d+/ })).toBeVisible();
   await page.getByTestId('composer-text').fill('{"id":12345678901234567890,"tags":["a","b"]}');
   await page.getByTestId('format-json').click();
   await expect(page.getByTestId('composer-text')).toHaveValue('{\n  "id": 12345678901234567890,\n  "tags": [\n    "a",\n    "b"\n  ]\n}');

@@ -134,6 +134,29 @@ test('keyboard: Ctrl+F focuses the filter, Ctrl+L asks before clearing the captu
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await expect(page.locator('html')).toHaveCSS('background-color', 'rgb(20, 23, 28)');
+  // Remembered in this browser profile.
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).not.toHaveAttribute('data-theme', /./);
+});
+
+test('the time column reads absolute, since the first row, or since the previous row, and keeps the choice', async ({ page }) => {
+  await connectToEcho(page);
+  await send(page, 'tick');
+  const rows = page.getByTestId('frame-row');
+  await expect(rows).toHaveCount(2);
+  const time = (i: number) => rows.nth(i).locator('.c-time');
+  await expect(time(0)).toHaveText(/^\d\d:\d\d:\d\d\.\d{6}$/);
+  await page.getByTestId('time-mode').click();
+  await expect(page.getByTestId('time-mode')).toContainText('since first');
+  await expect(time(0)).toHaveText('+0 µs');
+  await expect(time(1)).toHaveText(/^\+\d+(\.\d+)? (µs|ms|s)$/);
+  await page.getByTestId('time-mode').click();
+  await expect(time(1)).toHaveText(/^Δ \d+(\.\d+)? (µs|ms|s)$/);
+  await page.reload();
+  await page.getByTestId('open-all-frames').click();
+  await expect(page.getByTestId('time-mode')).toContainText('Δ previous');
 });
 
 test('follows new frames, pauses when scrolled up with "N new" to jump back; every connection in one list', async ({ page }) => {

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { frameDetail } from '../../src/main/core/app/frame-detail';
 import { CaptureStore, previewBytes } from '../../src/main/core/capture/capture-store';
 import { ConnectionCapture } from '../../src/main/core/capture/connection-capture';
+import type { FrameEvent } from '../../src/main/core/protocol/decoder';
 import { encodeFrame } from '../../src/main/core/protocol/encoder';
-import { unpackFrameBits } from '../../src/shared/frame-bits';
+import { packFrameBits, unpackFrameBits } from '../../src/shared/frame-bits';
 
 const REQUEST = Buffer.from(
   'GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
@@ -95,6 +96,41 @@ describe('ConnectionCapture', () => {
     const detail = frameDetail(store.get(store.nextId - 1)!);
     expect(detail).toMatchObject({ opcodeName: expect.any(String), closeCode: 1000, closeReason: 'bye', lengthEncoding: 7, maskKeyHex: null });
     expect(store.pack(0, 10)!.preview).toEqual(['1000 bye']);
+  });
+  it('packs the same bits word as packFrameBits for every frame it records', async () => {
+    // connection-capture packs frame bits itself (its hot path); this keeps it in step with the shared layout.
+    const store = new CaptureStore(1 << 30);
+    const events: Array<{ event: FrameEvent; direction: 'in' | 'out' }> = [];
+    const capture = new ConnectionCapture(store, 's1-c1', 'server', {
+      onEvent: (event, direction) => {
+        if (event.type === 'frame') events.push({ event, direction });
+      },
+    });
+    capture.push('in', REQUEST, 0);
+    capture.push('out', RESPONSE, 0);
+    const key = [9, 8, 7, 6];
+    capture.push('in', encodeFrame({ opcode: 1, fin: false, payload: 'he', mask: key }), 1);
+    capture.push('in', encodeFrame({ opcode: 9, payload: 'p', mask: key }), 2);
+    capture.push('in', encodeFrame({ opcode: 0, payload: 'llo', mask: key, lengthEncoding: 16 }), 3);
+    capture.push('in', encodeFrame({ opcode: 2, payload: new Uint8Array(70_000), mask: key }), 4);
+    capture.push('out', encodeFrame({ opcode: 2, payload: new Uint8Array(300), lengthEncoding: 64 }), 5);
+    capture.push('out', encodeFrame({ opcode: 10, payload: 'p' }), 6);
+    capture.push('out', encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe8]) }), 7);
+    capture.end(8);
+    await afterMicrotasks();
+    expect(events.map(({ event }) => [event.opcode, event.fin, event.masked, event.lengthEncoding])).toEqual([
+      [1, false, true, 7],
+      [9, true, true, 7],
+      [0, true, true, 16],
+      [2, true, true, 64],
+      [2, true, false, 64],
+      [10, true, false, 7],
+      [8, true, false, 7],
+    ]);
+    // (The non-minimal length encodings also add violation rows, which this does not compare.)
+    const recorded = [];
+    for (let id = store.firstId; id < store.nextId; id++) if (!unpackFrameBits(store.get(id)!.bits).violation) recorded.push(store.get(id)!.bits);
+    expect(recorded).toEqual(events.map(({ event, direction }) => packFrameBits({ ...event, direction, violation: false })));
   });
 });
 

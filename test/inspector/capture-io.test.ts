@@ -182,6 +182,7 @@ describe('export', () => {
     expect(readdirSync(dir)).toEqual(['a-file']);
     expect(readFileSync(join(dir, 'a-file'), 'utf8')).toBe('keep me');
     expect(await ws.handlers.exportCapture({ format: 'xml' as never })).toMatchObject({ ok: false });
+    expect(await ws.handlers.exportCapture({ format: 'ndjson', connectionIds: 'c1' as never })).toMatchObject({ ok: false, error: expect.stringContaining('connectionIds') });
   });
 
   it('says so when there is nothing to export', async () => {

@@ -170,6 +170,18 @@ describe('the frame filter, run where the payloads are', () => {
     expect(compileQuery({ unit: 'frames', fromTime: 5, toTime: 1 })).toMatchObject({ ok: false });
   });
 
+  it('refuses classes, directions and connection lists it does not know instead of ignoring them', () => {
+    // Names of Object.prototype members are not classes either.
+    for (const c of ['constructor', 'toString', 'ping']) {
+      expect(compileQuery({ unit: 'frames', classes: [c as never] })).toMatchObject({ ok: false, error: expect.stringContaining(`unknown class "${c}"`) });
+    }
+    expect(compileQuery({ unit: 'frames', classes: 'text' as never })).toMatchObject({ ok: false, error: expect.stringContaining('classes') });
+    expect(compileQuery({ unit: 'frames', direction: 'inbound' as never })).toMatchObject({ ok: false, error: expect.stringContaining('direction') });
+    expect(compileQuery({ unit: 'frames', connectionIds: 'c1' as never })).toMatchObject({ ok: false, error: expect.stringContaining('connectionIds') });
+    expect(compileQuery({ unit: 'frames', connectionIds: [1] as never })).toMatchObject({ ok: false, error: expect.stringContaining('connectionIds') });
+    expect(compileQuery({ unit: 'frames', direction: 'out', classes: ['text', 'control'], connectionIds: ['c1'] })).toMatchObject({ ok: true });
+  });
+
   // Whatever the rows and the query, the scan gives what a plain per-row filter over decoded payloads gives.
   it('agrees with a naive filter (property)', async () => {
     const words = ['alpha', 'beta', 'Gamma', 'ünï', 'x1', 'y22', '{"k":1}', ''];

@@ -78,6 +78,14 @@ describe('decideUpgrade', () => {
     expect(full.ok || full.answer).toMatchObject({ status: 503, reason: 'Service Unavailable', headers: [['Retry-After', '7']] });
     const routeFull = decideUpgrade(attempt('/sensors/kitchen'), routes, policy(), counts(0, 1));
     expect(routeFull.ok || [routeFull.answer.status, routeFull.failed.id]).toEqual([503, 'route-cap']);
+    // Each cap says which one is full, and both answer with Retry-After.
+    expect(full.ok || full.failed).toMatchObject({ id: 'server-cap', detail: 'the server holds its cap of 2 connections; retry after 7 s' });
+    expect(routeFull.ok || [routeFull.failed.detail, routeFull.answer.headers]).toEqual([
+      'sensors/+ holds its cap of 1 connections; retry after 10 s',
+      [['Retry-After', '10']],
+    ]);
+    const below = decideUpgrade(attempt('/sensors/kitchen'), routes, p, counts(1, 0));
+    expect(below.ok && below.checks.filter((c) => c.id.endsWith('-cap')).map((c) => c.detail)).toEqual(['1 of 2 open', '0 of 1 open on sensors/+']);
   });
 
   it('selects a subprotocol in the server preference order, and refuses a malformed list', () => {

@@ -15,6 +15,7 @@ import type {
   ExportRequest,
   ExportResult,
   FilterRequest,
+  FilterResult,
   HandshakeView,
   RowsPage,
   Snapshot,
@@ -111,24 +112,9 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
           return fail(id < store.firstId ? `frame #${id} was evicted to stay within the capture budget` : `no frame #${id}`);
         }
         const around = messageAround(store.scanColumns(), id);
-        return ok(
-          frameDetail(row, {
-            maxPayloadBytes,
-            message: around
-              ? {
-                  headId: around.headId,
-                  lastId: around.lastId,
-                  frames: around.frames,
-                  opcode: around.opcode,
-                  wireLength: around.wireLength,
-                  compressed: around.compressed,
-                  inflatedLength: around.inflatedLength,
-                  complete: around.complete,
-                }
-              : undefined,
-            messageBytes: around?.bytes,
-          }),
-        );
+        if (!around) return ok(frameDetail(row, { maxPayloadBytes }));
+        const { bytes, ...message } = around;
+        return ok(frameDetail(row, { maxPayloadBytes, message, messageBytes: bytes }));
       },
       getSnapshot: async () => ok({ ...this.fullSnapshot(), capture: store.stats() }),
       clearCapture: async () => ok({ cleared: store.clear() }),
@@ -199,7 +185,7 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     return { ...base, connections: [...base.connections, ...[...this.imported.values()].map((c) => c.info)] };
   }
 
-  private async filter(request: FilterRequest): Promise<Result<import('../../../shared/contract').FilterResult>> {
+  private async filter(request: FilterRequest): Promise<Result<FilterResult>> {
     if (typeof request.query !== 'object' || request.query === null) return fail('query: missing');
     if (!isId(request.fromId)) return fail('fromId: a row id (0 or more)');
     if (request.toId !== undefined && !isId(request.toId)) return fail('toId: a row id (0 or more)');
@@ -257,6 +243,9 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     if (request.format !== 'har' && request.format !== 'ndjson') return fail(`format: 'har' or 'ndjson', not ${JSON.stringify(request.format)}`);
     if (request.path !== undefined && (typeof request.path !== 'string' || request.path.trim() === '')) {
       return fail('path: enter where to write the file, or leave it out to download');
+    }
+    if (request.connectionIds !== undefined && (!Array.isArray(request.connectionIds) || !request.connectionIds.every((id) => typeof id === 'string'))) {
+      return fail('connectionIds: a list of connection ids, or leave it out for all');
     }
     if (store.nextId === store.firstId) return fail('there is nothing to export: the capture is empty');
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);

@@ -7,10 +7,9 @@ import { lengthEncodingOf, unpackFrameBits } from '../../../shared/frame-bits';
 import type { FrameDetail } from '../../../shared/records';
 import { maskKeyBytes, type CapturedRow } from '../capture/capture-store';
 import { closeCodeInfo, opcodeName, VIOLATIONS } from '../protocol/constants';
-import { encodeFrame, minimalLengthEncoding } from '../protocol/encoder';
+import { encodeFrame, headerLength, minimalLengthEncoding } from '../protocol/encoder';
+import { toHex } from '../protocol/records';
 
-const hex = (bytes: Uint8Array | null | undefined): string =>
-  bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : '';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Payload bytes sent to the detail pane unless it asks for more: a hexdump beyond this is not read. */
@@ -52,7 +51,7 @@ export function frameDetail(row: CapturedRow, context: FrameDetailContext = {}):
     opcode: f.opcode,
     opcodeName: opcodeName(f.opcode),
     masked: f.masked,
-    maskKeyHex: maskKey ? hex(maskKey) : null,
+    maskKeyHex: maskKey ? toHex(maskKey) : null,
     length: row.length,
     lengthEncoding,
   };
@@ -77,7 +76,7 @@ export function frameDetail(row: CapturedRow, context: FrameDetailContext = {}):
     mask: maskKey ?? 'none',
     declaredLength: row.length,
     lengthEncoding,
-  }).subarray(0, 2 + (lengthEncoding === 7 ? 0 : lengthEncoding === 16 ? 2 : 8) + (maskKey ? 4 : 0));
+  }).subarray(0, headerLength(lengthEncoding, maskKey !== null));
   const payload = row.payload;
   const shownPayload = payload && payload.length > limit ? payload.subarray(0, limit) : payload;
   const textSource = extras?.inflated ?? payload;
@@ -88,8 +87,8 @@ export function frameDetail(row: CapturedRow, context: FrameDetailContext = {}):
   const detail: FrameDetail = {
     ...base,
     kind: 'frame',
-    headerHex: hex(header),
-    payloadHex: hex(shownPayload),
+    headerHex: toHex(header),
+    payloadHex: toHex(shownPayload),
     payloadShown: shownPayload?.length ?? 0,
     text,
     closeCode: extras?.closeCode,

@@ -249,7 +249,15 @@ export class ConnectionCapture {
   }
 }
 
-/** The header fields of a decoded frame as a frame-bits word (direction added by the caller). */
+/**
+ * The header fields of a decoded frame as a frame-bits word (direction added by
+ * the caller): packFrameBits() without its `direction` and `violation` fields.
+ * Kept apart on purpose, as the capture's per-frame step: calling
+ * packFrameBits() here needed an object per frame ({ ...event, direction, ... })
+ * and would make its property reads polymorphic (imports and tests pass plain
+ * objects), while this one only ever sees the decoder's frame events. The test
+ * "packs the same bits word as packFrameBits" keeps the two in step.
+ */
 function frameBits(e: FrameEvent): number {
   return (
     (e.opcode & OPCODE_BITS) |

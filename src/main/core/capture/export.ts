@@ -12,10 +12,10 @@ import type { HandshakeView } from '../../../shared/contract';
 import { FIN_BIT, INBOUND_BIT, MASKED_BIT, OPCODE_BITS, RSV1_BIT, RSV2_BIT, RSV3_BIT, VIOLATION_BIT, lengthEncodingOf } from '../../../shared/frame-bits';
 import type { ConnectionInfo, ConnectionRole, FlowDirection, ServerInfo } from '../../../shared/records';
 import { opcodeName, VIOLATIONS, type Direction } from '../protocol/constants';
-import { minimalLengthEncoding } from '../protocol/encoder';
-import type { FrameRecord, ViolationRecord } from '../protocol/records';
+import { headerLength, minimalLengthEncoding } from '../protocol/encoder';
+import { toHex, type FrameRecord, type ViolationRecord } from '../protocol/records';
 import { maskKeyBytes } from './capture-store';
-import { payloadBufferOf, type ScanColumns, type ScannableStore } from './frame-filter';
+import { connectionMask, payloadOf, type ScanColumns, type ScannableStore } from './frame-filter';
 import { buildHar, buildHarEntry, type HarConnectionInput, type HarMessage } from './har';
 
 export interface ExportContext {
@@ -55,27 +55,8 @@ function senderOf(role: ConnectionRole | undefined, flow: FlowDirection, masked:
   return (flow === 'out') === weAreClient ? 'client' : 'server';
 }
 
-const hexOf = (bytes: Uint8Array | null | undefined): string =>
-  bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : '';
-
-/** RFC 6455 §5.2: 2 bytes, the extended length, then the masking key. */
-function headerLength(encoding: 7 | 16 | 64, masked: boolean): number {
-  return 2 + (encoding === 16 ? 2 : encoding === 64 ? 8 : 0) + (masked ? 4 : 0);
-}
-
 function allowedSet(cols: ScanColumns, ids: readonly string[] | undefined): Uint8Array | null {
-  if (!ids || ids.length === 0) return null;
-  const want = new Set(ids);
-  const allowed = new Uint8Array(cols.connectionIds.length);
-  cols.connectionIds.forEach((cid, index) => {
-    if (want.has(cid)) allowed[index] = 1;
-  });
-  return allowed;
-}
-
-function payloadOf(cols: ScanColumns, slot: number): Uint8Array | null {
-  const buffer = payloadBufferOf(cols, slot);
-  return buffer === null ? null : new Uint8Array(buffer, cols.payloadOffsets[slot], cols.payloadLengths[slot]);
+  return connectionMask(cols, ids && ids.length > 0 ? new Set(ids) : null);
 }
 
 /** NDJSON: one line per captured frame or violation, oldest first. */
@@ -140,11 +121,11 @@ export async function writeNdjson(ctx: ExportContext, options: ExportOptions, si
         opcode,
         opcodeName: opcodeName(opcode),
         masked,
-        maskKey: key === undefined ? null : hexOf(maskKeyBytes(key)),
+        maskKey: key === undefined ? null : toHex(maskKeyBytes(key)),
         length,
         lengthEncoding: encoding,
         headerLength: headerLength(encoding, masked),
-        payloadHex: hexOf(payloadOf(cols, slot)),
+        payloadHex: toHex(payloadOf(cols, slot)),
       };
       if (opcode === 0x8) {
         record.closeCode = extras?.closeCode ?? null;

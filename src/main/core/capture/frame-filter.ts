@@ -18,6 +18,7 @@
  */
 import { Buffer, isAscii as isAsciiBytes } from 'node:buffer';
 import type { FilterResult, FrameClass, FrameQuery, MessageSpan } from '../../../shared/contract';
+import { FRAME_CLASSES } from '../../../shared/contract/capture';
 import { FIN_BIT, INBOUND_BIT, OPCODE_BITS, RSV1_BIT, VIOLATION_BIT } from '../../../shared/frame-bits';
 import type { FrameDetail } from '../../../shared/records';
 import { ok, type Result } from '../../../shared/result';
@@ -57,15 +58,31 @@ export function payloadBufferOf(c: ScanColumns, slot: number): ArrayBufferLike |
   return n === NO_BUFFER ? null : c.buffers[n - c.bufferBase];
 }
 
+/** The payload of the row in `slot` (a view into its buffer), or null for a row without payload. */
+export function payloadOf(c: ScanColumns, slot: number): Uint8Array | null {
+  const buffer = payloadBufferOf(c, slot);
+  return buffer === null ? null : new Uint8Array(buffer, c.payloadOffsets[slot], c.payloadLengths[slot]);
+}
+
+/** Per connection index: 1 when the connection is among `ids`; null when `ids` is null (every connection). */
+export function connectionMask(cols: ScanColumns, ids: ReadonlySet<string> | null): Uint8Array | null {
+  if (ids === null) return null;
+  const allowed = new Uint8Array(cols.connectionIds.length);
+  cols.connectionIds.forEach((cid, index) => {
+    if (ids.has(cid)) allowed[index] = 1;
+  });
+  return allowed;
+}
+
 export interface ScannableStore {
   scanColumns(): ScanColumns;
 }
 
-const CLASS_BIT: Record<FrameClass, number> = { text: 1, binary: 2, control: 4, violation: 8 };
 const TEXT = 1;
 const BINARY = 2;
 const CONTROL = 4;
 const VIOLATION = 8;
+const CLASS_BIT: Record<FrameClass, number> = { text: TEXT, binary: BINARY, control: CONTROL, violation: VIOLATION };
 
 export interface CompiledQuery {
   readonly unit: 'frames' | 'messages';
@@ -91,12 +108,20 @@ export function compileQuery(query: FrameQuery): Result<CompiledQuery> {
     text = compiled.value;
   }
   let classes = 0;
+  if (query.classes !== undefined && !Array.isArray(query.classes)) return { ok: false, error: `classes: a list of ${FRAME_CLASSES.join(', ')}` };
   for (const c of query.classes ?? []) {
-    if (CLASS_BIT[c] === undefined) return { ok: false, error: `classes: unknown class ${JSON.stringify(c)} (text, binary, control, violation)` };
+    // Looked up in the list, not in CLASS_BIT: 'constructor' or 'toString' must not pass as a class.
+    if (!FRAME_CLASSES.includes(c)) return { ok: false, error: `classes: unknown class ${JSON.stringify(c)} (${FRAME_CLASSES.join(', ')})` };
     classes |= CLASS_BIT[c];
   }
   if (classes === (TEXT | BINARY | CONTROL | VIOLATION)) classes = 0;
+  if (query.direction !== undefined && query.direction !== 'in' && query.direction !== 'out') {
+    return { ok: false, error: `direction: 'in', 'out' or absent for both, not ${JSON.stringify(query.direction)}` };
+  }
   const direction = query.direction === 'in' ? INBOUND_BIT : query.direction === 'out' ? 0 : -1;
+  if (query.connectionIds !== undefined && (!Array.isArray(query.connectionIds) || !query.connectionIds.every((id) => typeof id === 'string'))) {
+    return { ok: false, error: 'connectionIds: a list of connection ids' };
+  }
   const connectionIds = query.connectionIds && query.connectionIds.length > 0 ? new Set(query.connectionIds) : null;
   const fromTime = Number.isFinite(query.fromTime) ? (query.fromTime as number) : -Infinity;
   const toTime = Number.isFinite(query.toTime) ? (query.toTime as number) : Infinity;
@@ -309,7 +334,6 @@ class BufferScan {
   }
 }
 
-/** Answers for a chunk of rows decided by sweeping a regex over their buffers: 0 undecided, 1 match, 2 no match. */
 /** Rows looked at past a message's head for its preview, at most (other connections' rows interleave). */
 const MAX_PREVIEW_WALK = 4096;
 
@@ -338,6 +362,7 @@ function messagePreview(c: ScanColumns, headId: number, lastId: number, binary: 
   return previewBytes(Buffer.concat(parts), binary, totalLength);
 }
 
+/** Answers for a chunk of rows decided by sweeping a regex over their buffers: 0 undecided, 1 match, 2 no match. */
 const MATCH = 1;
 const NO_MATCH = 2;
 
@@ -464,8 +489,7 @@ export async function scanFrames(
   const scans = new Map<ArrayBufferLike, BufferScan>();
   let lastScan: BufferScan | null = null;
   const text = query.text;
-  /** Chosen on the first buffer the scan reads (see choosePrefilter); undefined until then. */
-  // The plan: a prefilter when the pattern yields one that is rare in the text, a sweep when it is
+  // The plan, chosen on a sample of the first payload buffer in range (see choosePrefilter): a prefilter when the pattern yields one that is rare in the text, a sweep when it is
   // context-free and its literals are common (or it has none), else each payload tested alone.
   let prefilter: Prefilter | null = null;
   let globalRe: RegExp | null = null;
@@ -478,7 +502,7 @@ export async function scanFrames(
   }
   const decides = text !== null && text.prefilterDecides;
   const messagesUnit = query.unit === 'messages';
-  let allowed = allowedConnections(cols, query);
+  let allowed = connectionMask(cols, query.connectionIds);
 
   const mark = (id: number): void => {
     if (id >= start) {
@@ -587,9 +611,8 @@ export async function scanFrames(
     const parts: Uint8Array[] = [];
     for (const id of m.ids ?? []) {
       if (id < c.firstId) return false;
-      const slot = id & c.mask;
-      const buffer = payloadBufferOf(c, slot);
-      if (buffer !== null) parts.push(new Uint8Array(buffer, c.payloadOffsets[slot], c.payloadLengths[slot]));
+      const payload = payloadOf(c, id & c.mask);
+      if (payload !== null) parts.push(payload);
     }
     return text!.test(Buffer.concat(parts).toString('utf8'));
   };
@@ -685,7 +708,7 @@ export async function scanFrames(
       if (query.direction !== -1 && inbound !== query.direction) continue;
       if (query.classes !== 0 && (query.classes & cls) === 0) continue;
       if (allowed !== null) {
-        if (conn >= allowed.length) allowed = allowedConnections(c, query);
+        if (conn >= allowed.length) allowed = connectionMask(c, query.connectionIds);
         if (allowed![conn] === 0) continue;
       }
       const time = times[slot];
@@ -720,7 +743,7 @@ export async function scanFrames(
       if (options.isCancelled?.()) return cancelled(start, id, cols);
       sliceStart = now();
       cols = store.scanColumns();
-      allowed = allowedConnections(cols, query);
+      allowed = connectionMask(cols, query.connectionIds);
       // Rows evicted while yielding are gone; the bitmap keeps their bits clear.
       if (id < cols.firstId) id = Math.min(end, cols.firstId);
       if (id >= cols.nextId) break;
@@ -761,15 +784,6 @@ function sampleText(cols: ScanColumns, start: number, end: number, cache: Buffer
     return { text: cache.get(buffer, cols.nextId, id).str, averageLength: Math.max(1, total / n) };
   }
   return null;
-}
-
-function allowedConnections(cols: ScanColumns, query: CompiledQuery): Uint8Array | null {
-  if (!query.connectionIds) return null;
-  const allowed = new Uint8Array(cols.connectionIds.length + 1);
-  cols.connectionIds.forEach((cid, index) => {
-    if (query.connectionIds!.has(cid)) allowed[index] = 1;
-  });
-  return allowed;
 }
 
 function passesColumns(query: CompiledQuery, c: ScanColumns, id: number, allowed: Uint8Array | null): boolean {
@@ -887,13 +901,7 @@ export function messageAround(c: ScanColumns, id: number): MessageAround | null 
   if (complete && out.opcode === 0x1) {
     if (compressed) out.bytes = inflated;
     else if (wireLength <= MAX_MESSAGE_BYTES) {
-      out.bytes = Buffer.concat(
-        ids.flatMap((k) => {
-          const s = k & c.mask;
-          const buffer = payloadBufferOf(c, s);
-          return buffer === null ? [] : [new Uint8Array(buffer, c.payloadOffsets[s], c.payloadLengths[s])];
-        }),
-      );
+      out.bytes = Buffer.concat(ids.flatMap((k) => payloadOf(c, k & c.mask) ?? []));
     }
   }
   return out;

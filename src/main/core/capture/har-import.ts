@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer';
 import type { HandshakeCheckView, HandshakeView } from '../../../shared/contract';
 import { INBOUND_BIT, VIOLATION_BIT, packFrameBits } from '../../../shared/frame-bits';
 import type { ConnectionInfo, FlowDirection } from '../../../shared/records';
-import { minimalLengthEncoding } from '../protocol/encoder';
+import { headerLength, minimalLengthEncoding } from '../protocol/encoder';
 import { checkUpgradeRequest, checkUpgradeResponse, formatHead, headerValue, listTokens } from '../protocol/handshake';
 import type { CaptureRowInput } from './capture-store';
 import type { HarConnection, ParsedHar } from './har';
@@ -99,6 +99,7 @@ function appendMessages(target: ImportTarget, connectionId: string, c: HarConnec
     const direction: FlowDirection = m.type === 'send' ? 'out' : 'in';
     const opcode = m.opcode >= 0 && m.opcode <= 0xf ? m.opcode : 0x2;
     // HAR records messages as the browser saw them: unmasked, whole, uncompressed.
+    const lengthEncoding = minimalLengthEncoding(payload.length);
     const bits = packFrameBits({
       opcode,
       fin: true,
@@ -108,14 +109,14 @@ function appendMessages(target: ImportTarget, connectionId: string, c: HarConnec
       masked: false,
       direction,
       violation: false,
-      lengthEncoding: minimalLengthEncoding(payload.length),
+      lengthEncoding,
     });
     const extras =
       opcode === 0x8 && payload.length >= 2
         ? { closeCode: (payload[0] << 8) | payload[1], closeReason: Buffer.from(payload.subarray(2)).toString('utf8') }
         : undefined;
     target.append({ connectionId, time, bits, length: payload.length, offset: offsets[direction], header: null, payload, extras });
-    offsets[direction] += 2 + (payload.length < 126 ? 0 : payload.length < 65536 ? 2 : 8) + payload.length;
+    offsets[direction] += headerLength(lengthEncoding, false) + payload.length;
     count++;
   });
   return count;

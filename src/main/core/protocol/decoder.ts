@@ -20,7 +20,7 @@ import {
 } from './constants';
 import { MessageInflater } from './deflate';
 import type { PermessageDeflateParams } from './permessage-deflate-params';
-import { xorMask } from './encoder';
+import { LITTLE_ENDIAN, xorMask } from './encoder';
 import { Utf8Validator, decodeAscii, decodeUtf8, findInvalidUtf8 } from './utf8';
 
 /**
@@ -178,6 +178,7 @@ function slabAlloc(n: number): number {
   slab.pos = (at + n + 7) & ~7;
   return at;
 }
+
 // ---------------------------------------------------------------------------
 // Unmasking (RFC 6455 §5.3)
 // ---------------------------------------------------------------------------
@@ -197,7 +198,6 @@ function slabAlloc(n: number): number {
 // little-endian, so big-endian platforms use xorMask() (DataView, explicit
 // byte order) instead.
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const BULK_UNMASK_MIN = 8 * 1024;
 
 /**
@@ -217,12 +217,7 @@ function unmaskInPlace(dst: Uint8Array, i32: Int32Array, at: number, n: number, 
     i32[w] = v;
     seen |= v;
   }
-  for (let i = n & ~3; i < n; i++) {
-    const v = dst[at + i] ^ ((key >>> ((i & 3) << 3)) & 0xff);
-    dst[at + i] = v;
-    seen |= v;
-  }
-  return seen & 0x80808080;
+  return (seen | unmaskTail(dst, at, dst, at, n, key)) & 0x80808080;
 }
 
 /**
@@ -243,12 +238,18 @@ function unmaskCopy(dst: Uint8Array, i32: Int32Array, at: number, src: Uint8Arra
     i32[w0 + w] = v;
     seen |= v;
   }
+  return (seen | unmaskTail(dst, at, src, pos, n, key)) & 0x80808080;
+}
+
+/** The last n % 4 bytes of an unmasking, one at a time (src may be dst, pos then at); returns the OR of them. */
+function unmaskTail(dst: Uint8Array, at: number, src: Uint8Array, pos: number, n: number, key: number): number {
+  let seen = 0;
   for (let i = n & ~3; i < n; i++) {
     const v = src[pos + i] ^ ((key >>> ((i & 3) << 3)) & 0xff);
     dst[at + i] = v;
     seen |= v;
   }
-  return seen & 0x80808080;
+  return seen;
 }
 
 // ---------------------------------------------------------------------------

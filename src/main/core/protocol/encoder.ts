@@ -61,6 +61,11 @@ export function minimalLengthEncoding(length: number | bigint): 7 | 16 | 64 {
   return 64;
 }
 
+/** RFC 6455 §5.2: the header's length: 2 bytes, the extended length field, then the masking key. */
+export function headerLength(encoding: 7 | 16 | 64, masked: boolean): number {
+  return 2 + (encoding === 16 ? 2 : encoding === 64 ? 8 : 0) + (masked ? 4 : 0);
+}
+
 /** Builds one frame, header and (masked) payload, exactly as specified. */
 export function encodeFrame(spec: FrameSpec): Uint8Array {
   const { opcode } = spec;
@@ -85,9 +90,8 @@ export function encodeFrame(spec: FrameSpec): Uint8Array {
   }
   const key = resolveMask(spec.mask ?? 'none');
 
-  const extra = encoding === 7 ? 0 : encoding === 16 ? 2 : 8;
-  const headerLength = 2 + extra + (key === null ? 0 : 4);
-  const frame = new Uint8Array(headerLength + payload.length);
+  const header = headerLength(encoding, key !== null);
+  const frame = new Uint8Array(header + payload.length);
   frame[0] =
     (spec.fin === false ? 0 : FIN_MASK) |
     (spec.rsv1 ? RSV1_MASK : 0) |
@@ -108,10 +112,10 @@ export function encodeFrame(spec: FrameSpec): Uint8Array {
     for (let i = 0; i < 8; i++) frame[2 + i] = Number((declaredBig >> BigInt(56 - 8 * i)) & 0xffn);
   }
   if (key === null) {
-    frame.set(payload, headerLength);
+    frame.set(payload, header);
   } else {
-    frame.set(key, headerLength - 4);
-    applyMask(frame.subarray(headerLength), payload, 0, payload.length, key);
+    frame.set(key, header - 4);
+    applyMask(frame.subarray(header), payload, 0, payload.length, key);
   }
   return frame;
 }
@@ -197,7 +201,8 @@ function resolveMask(mask: MaskSpec): Uint8Array | null {
   return Uint8Array.from(mask);
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** The platform's byte order, which Int32Array elements use. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Above this size copying natively and XOR-ing aligned words beats DataView access. */
 const BULK_MASK_MIN = 1024;
 

@@ -60,8 +60,9 @@ export interface ViolationRecord {
 
 export type DecodeRecord = FrameRecord | MessageRecord | ViolationRecord;
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+/** Lowercase hex of the bytes (a view: nothing is copied); '' for none. */
+export function toHex(bytes: Uint8Array | null | undefined): string {
+  return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : '';
 }
 
 export function toRecord(event: FrameEvent): FrameRecord;

@@ -181,11 +181,8 @@ class Fields {
 
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-/** Is `host` reachable only from this machine? (RFC 1122 §3.2.1.3: 127/8; RFC 4291 §2.5.3: ::1) */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
-}
+/** Is `host` reachable only from this machine? One answer for the client's NO_PROXY and the server's bind warning. */
+export { isLoopbackHost } from '../client/proxy';
 
 /** The origin an Origin header carries, lower-cased (RFC 6454 §6.2, §4: scheme and host are case-insensitive). */
 export function normalizeOrigin(value: string): string | undefined {

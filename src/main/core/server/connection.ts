@@ -19,12 +19,13 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { RawData, WebSocket } from 'ws';
-import type { CertificateView, ServerConnectionView } from '../../../shared/contract';
+import type { ServerConnectionView } from '../../../shared/contract';
 import type { ConnectionInfo, FlowDirection } from '../../../shared/records';
 import { ConnectionCapture } from '../capture/connection-capture';
 import type { CaptureStore } from '../capture/capture-store';
 import { tapNow, tapTimeToEpochMs } from '../capture/tap';
-import { buildClosePayload, closeCodeProblem } from '../client/close-code';
+import { MAX_CLOSE_REASON_BYTES, buildClosePayload, closeCodeProblem } from '../client/close-code';
+import { type TlsView, tlsSnapshot } from '../client/tls-details';
 import { Opcode } from '../protocol/constants';
 import type { DecodeEvent, ViolationEvent } from '../protocol/decoder';
 import { closePayload, encodeFrame } from '../protocol/encoder';
@@ -56,15 +57,6 @@ export interface ConnectionHost {
   connectionClosed(conn: ServerConnection): void;
   /** Every decoded frame and violation, when somebody listens (headless NDJSON). */
   readonly decodeListener?: (conn: ServerConnection, event: DecodeEvent, direction: FlowDirection) => void;
-}
-
-export interface TlsPeerView {
-  protocol: string;
-  cipher: string;
-  alpn: string | false;
-  authorized: boolean;
-  authorizationError?: string;
-  chain: CertificateView[];
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -116,24 +108,25 @@ function textFrame(text: string): Buffer {
   return frame;
 }
 
-/** A close reason of at most 123 bytes (RFC 6455 §5.5: 125 for the body, 2 for the code), cut at a character. */
-export function shortCloseReason(text: string): string {
-  let out = text;
-  while (utf8.encode(out).length > 123) out = out.slice(0, -2) + '…';
-  return out;
-}
+/** UTF-8 length of one code point (RFC 3629 §3); a lone surrogate is written as U+FFFD, 3 bytes. */
+const utf8Length = (cp: number): number => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+const ELLIPSIS = '…';
 
-function certificateView(cert: ReturnType<TLSSocket['getPeerCertificate']>): CertificateView {
-  const name = (n: Record<string, string | string[] | undefined> | undefined) =>
-    n ? Object.entries(n).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`).join(', ') : '';
-  return {
-    subject: name(cert.subject as unknown as Record<string, string>),
-    issuer: name(cert.issuer as unknown as Record<string, string>),
-    validFrom: cert.valid_from,
-    validTo: cert.valid_to,
-    fingerprint256: cert.fingerprint256,
-    subjectAltName: cert.subjectaltname,
-  };
+/**
+ * A close reason of at most 123 bytes (RFC 6455 §5.5: 125 for the body, 2 for the code), cut
+ * between code points, so a surrogate pair is never split into invalid UTF-8 (§5.5.1, §8.1).
+ */
+export function shortCloseReason(text: string): string {
+  if (utf8.encode(text).length <= MAX_CLOSE_REASON_BYTES) return text;
+  const budget = MAX_CLOSE_REASON_BYTES - utf8Length(ELLIPSIS.codePointAt(0)!);
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    bytes += utf8Length(ch.codePointAt(0)!);
+    if (bytes > budget) break;
+    end += ch.length;
+  }
+  return text.slice(0, end) + ELLIPSIS;
 }
 
 /** The tap's clock, as milliseconds since the epoch. */
@@ -160,7 +153,7 @@ export class ServerConnection implements AppConnection, ServerTapTarget {
   extensions: string | undefined = undefined;
   /** Milliseconds from the upgrade request to the 101 written. */
   upgradeMs: number | undefined = undefined;
-  tls: TlsPeerView | undefined = undefined;
+  tls: TlsView | undefined = undefined;
   closeCode: number | undefined = undefined;
   closeReason: string | undefined = undefined;
   closedAt: number | undefined = undefined;
@@ -295,21 +288,10 @@ export class ServerConnection implements AppConnection, ServerTapTarget {
     this.extensions = ws.extensions ? (/\r\nSec-WebSocket-Extensions: *([^\r]*)/i.exec(this.responseHead ?? '')?.[1] ?? ws.extensions) : undefined;
     const tlsSocket = socket as TLSSocket;
     if (tlsSocket.encrypted) {
-      // The client's certificate and its issuers, as far as the client sent them.
-      const chain: CertificateView[] = [];
-      const seen = new Set<string>();
-      for (let c = tlsSocket.getPeerCertificate(true); c?.fingerprint256 && !seen.has(c.fingerprint256) && chain.length < 8; c = c.issuerCertificate) {
-        seen.add(c.fingerprint256);
-        chain.push(certificateView(c));
-      }
-      this.tls = {
-        protocol: tlsSocket.getProtocol() ?? 'unknown',
-        cipher: tlsSocket.getCipher()?.name ?? 'unknown',
-        alpn: tlsSocket.alpnProtocol ?? false,
-        authorized: tlsSocket.authorized,
-        authorizationError: tlsSocket.authorizationError ? String(tlsSocket.authorizationError) : undefined,
-        chain,
-      };
+      // The client's certificate and its issuers, as far as the client sent them: the same view
+      // the client workbench shows of a server's chain.
+      this.tls = { ...tlsSnapshot(tlsSocket), authorized: tlsSocket.authorized };
+      if (tlsSocket.authorizationError) this.tls.authorizationError = String(tlsSocket.authorizationError);
     }
     ws.on('message', onWsMessage);
     ws.on('close', onWsClose);

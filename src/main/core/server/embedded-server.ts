@@ -29,7 +29,7 @@ import type { AppContext, AppRequest, RouteApp } from './app';
 import { APP_FACTORIES, type AppName } from './apps/index';
 import { type ServerConfig, isLoopbackHost } from './config';
 import { type ConnectionHost, type MountedRoute, type Outcome, ServerConnection } from './connection';
-import { decideUpgrade, summarizeRefusal, type UpgradeAttempt } from './handshake-policy';
+import { decideUpgrade, refusalAnswer, summarizeRefusal, type UpgradeAttempt } from './handshake-policy';
 import { type RefusalRecord, acceptedHandshakeView, refusedHandshakeView } from './handshake-view';
 import { type ServerEvent, decodeEventToServerEvent } from './server-events';
 import { attachServerTap } from './server-tap';
@@ -355,7 +355,7 @@ export class EmbeddedServer {
   private handshakeTimedOut(socket: Duplex, ms: number): void {
     if (socket.destroyed) return;
     const check: HandshakeCheck = { id: 'timeout', label: 'Request within the handshake timeout', pass: false, detail: `no complete upgrade request within ${ms} ms`, rule: 'policy.handshakeTimeoutMs; RFC 9110 §15.5.9' };
-    this.refuse(socket, { status: 408, reason: 'Request Timeout', headers: [], body: `${check.label}: ${check.detail}\n` }, check, [check]);
+    this.refuse(socket, refusalAnswer(408, 'Request Timeout', check), check, [check]);
   }
 
   /** Node could not parse the request as HTTP/1.x: answered here so the reason is recorded. */
@@ -374,7 +374,7 @@ export class EmbeddedServer {
       detail: `${error.reason ?? error.message}${error.code ? ` (${error.code})` : ''}`,
       rule: 'RFC 9112 §2-§5; RFC 6455 §4.2.1',
     };
-    this.refuse(socket, { status, reason, headers: [], body: `${check.label}: ${check.detail}\n` }, check, [check], error.rawPacket);
+    this.refuse(socket, refusalAnswer(status, reason, check), check, [check], error.rawPacket);
   }
 
   private onTlsError(error: NodeJS.ErrnoException & { reason?: string }, socket: Duplex): void {
@@ -387,7 +387,7 @@ export class EmbeddedServer {
         : (error.reason ?? error.message.split(':').at(-2) ?? error.message).trim();
     const clientCert = this.config.policy.requireClientCertificate && /certificate|unknown ca|alert/i.test(`${detail} ${error.code ?? ''}`);
     const reason = `TLS handshake failed: ${detail}${clientCert ? ' (a client certificate signed by tls.caFile is required)' : ''}`;
-    this.record({ id, time: Date.now(), remoteAddress, response: EMPTY, checks: [{ id: 'tls', label: 'TLS handshake', pass: false, detail: reason, rule: 'RFC 8446; RFC 6455 §4.1 (wss)' }], status: 0, reason, tls: true });
+    this.record({ id, time: Date.now(), remoteAddress, response: EMPTY, checks: [{ id: 'tls', label: 'TLS handshake', pass: false, detail: reason, rule: 'RFC 8446; RFC 6455 §4.1 (wss)' }], status: 0, reason });
     socket.destroy();
   }
 
@@ -413,7 +413,7 @@ export class EmbeddedServer {
     const failed: HandshakeCheck = decision.ok
       ? { id: 'upgrade', label: 'The request is an upgrade', pass: false, detail: 'the request has WebSocket headers but no "Connection: Upgrade" with "Upgrade: websocket"', rule: 'RFC 6455 §4.2.1 items 3-4' }
       : decision.failed;
-    answer = decision.ok ? { status: 400, reason: 'Bad Request', headers: [], body: `${failed.label}: ${failed.detail}\n` } : decision.answer;
+    answer = decision.ok ? refusalAnswer(400, 'Bad Request', failed) : decision.answer;
     const id = this.nextId();
     const response = Buffer.from(formatAnswer(answer), 'utf8');
     this.writeResponse(res, answer);
@@ -427,7 +427,6 @@ export class EmbeddedServer {
       checks: decision.ok ? [...decision.checks, failed] : decision.checks,
       status: answer.status,
       reason: summarizeRefusal(answer, failed),
-      tls: this.config.tls !== null,
     });
   }
 
@@ -473,12 +472,9 @@ export class EmbeddedServer {
       this.log('error', `${route.path} (${route.app}): onInit failed for ${id}: ${appError}`);
     }
     if (!accepted) {
-      const check: HandshakeCheck = appError
-        ? { id: 'app', label: "The app's onInit accepts", pass: false, detail: `onInit threw: ${appError}`, rule: 'ntopng onWsInit' }
-        : { id: 'app', label: "The app's onInit accepts", pass: false, detail: `the ${route.app} app refused the connection (onInit returned false)`, rule: 'ntopng onWsInit' };
-      const answer: HandshakeAnswer = appError
-        ? { status: 500, reason: 'Internal Server Error', headers: [], body: `${check.label}: ${check.detail}\n` }
-        : { status: 403, reason: 'Forbidden', headers: [], body: `${check.label}: ${check.detail}\n` };
+      const detail = appError ? `onInit threw: ${appError}` : `the ${route.app} app refused the connection (onInit returned false)`;
+      const check: HandshakeCheck = { id: 'app', label: "The app's onInit accepts", pass: false, detail, rule: 'ntopng onWsInit' };
+      const answer = appError ? refusalAnswer(500, 'Internal Server Error', check) : refusalAnswer(403, 'Forbidden', check);
       this.refuse(socket, answer, check, [...decision.checks, check], reconstructRequestHead(req), req.url, id);
       return;
     }
@@ -515,7 +511,8 @@ export class EmbeddedServer {
   private wsRefused(error: Error, socket: Duplex, req: IncomingMessage): void {
     const status = /method/i.test(error.message) ? 405 : 400;
     const check: HandshakeCheck = { id: 'ws', label: 'The ws library accepts the request', pass: false, detail: error.message, rule: 'RFC 6455 §4.2.1' };
-    this.refuse(socket, { status, reason: status === 405 ? 'Method Not Allowed' : 'Bad Request', headers: status === 405 ? [['Allow', 'GET']] : [], body: `${check.label}: ${check.detail}\n` }, check, [check], reconstructRequestHead(req), req.url);
+    const answer = status === 405 ? refusalAnswer(405, 'Method Not Allowed', check, [['Allow', 'GET']]) : refusalAnswer(400, 'Bad Request', check);
+    this.refuse(socket, answer, check, [check], reconstructRequestHead(req), req.url);
   }
 
   private refuse(socket: Duplex, answer: HandshakeAnswer, failed: HandshakeCheck, checks: HandshakeCheck[], request?: Uint8Array, path?: string, id = this.nextId()): void {
@@ -527,7 +524,7 @@ export class EmbeddedServer {
     } else {
       socket.destroy();
     }
-    this.record({ id, time: Date.now(), remoteAddress, path, request, response, checks, status: answer.status, reason: summarizeRefusal(answer, failed), tls: this.config.tls !== null });
+    this.record({ id, time: Date.now(), remoteAddress, path, request, response, checks, status: answer.status, reason: summarizeRefusal(answer, failed) });
   }
 
   private record(refusal: RefusalRecord): void {

@@ -87,7 +87,8 @@ function sameSecret(a: string, b: string): boolean {
 
 const REALM = 'realm="Framescope"';
 
-function refuse(status: number, reason: string, failed: HandshakeCheck, headers: HeaderList = []): HandshakeAnswer {
+/** The answer to a refused handshake: its body is the failed check, in words. */
+export function refusalAnswer(status: number, reason: string, failed: HandshakeCheck, headers: HeaderList = []): HandshakeAnswer {
   return { status, reason, headers, body: `${failed.label}: ${failed.detail}\n` };
 }
 
@@ -135,7 +136,7 @@ export function decideUpgrade<R extends CapRoute>(
     resolved ? `${path} → ${describeRoute(resolved.route)}` : `no route takes ${path}; routes: ${routes.map(describeRoute).join(', ')}`,
     'Framescope routes (exact, prefix, or an RRR-style topic filter)',
   );
-  if (!resolved) return { ok: false, answer: refuse(404, 'Not Found', routeCheck), failed: routeCheck, checks };
+  if (!resolved) return { ok: false, answer: refusalAnswer(404, 'Not Found', routeCheck), failed: routeCheck, checks };
   const route = resolved.route;
 
   // 3. Origin. RFC 6455 §10.2: the Origin header protects against scripts on other sites; a
@@ -155,7 +156,7 @@ export function decideUpgrade<R extends CapRoute>(
           : `Origin ${origin} is not one of ${policy.originAllowList.join(', ')}`,
       'RFC 6455 §4.2.2 item 4, §10.2',
     );
-    if (!allowed) return { ok: false, answer: refuse(403, 'Forbidden', check), failed: check, checks, route };
+    if (!allowed) return { ok: false, answer: refusalAnswer(403, 'Forbidden', check), failed: check, checks, route };
   }
 
   // 4. Credentials.
@@ -193,43 +194,33 @@ export function decideUpgrade<R extends CapRoute>(
     const check = add('credentials', 'Credentials are valid', pass, detail, cred.kind === 'basic' ? 'RFC 7617 §2; RFC 9110 §11.6.1' : 'RFC 6750 §2, §3');
     if (!pass) {
       const challenge = cred.kind === 'basic' ? `Basic ${REALM}, charset="UTF-8"` : `Bearer ${REALM}${authorization !== undefined || detail.includes('wrong') ? ', error="invalid_token"' : ''}`;
-      return { ok: false, answer: refuse(401, 'Unauthorized', check, [['WWW-Authenticate', challenge]]), failed: check, checks, route };
+      return { ok: false, answer: refusalAnswer(401, 'Unauthorized', check, [['WWW-Authenticate', challenge]]), failed: check, checks, route };
     }
   }
 
   // 5. Caps (ntopng's SERVER_MAX_WEBSOCKET_THREADS, per server and per route).
-  const retryAfter: HeaderList = [['Retry-After', String(policy.retryAfterSeconds)]];
-  if (policy.maxConnections !== null) {
-    const open = counts?.server;
-    const pass = open === undefined || open < policy.maxConnections;
+  const caps = [
+    { id: 'server-cap', label: "Below the server's connection cap", cap: policy.maxConnections, open: counts?.server, where: '', holder: 'the server' },
+    { id: 'route-cap', label: "Below the route's connection cap", cap: route.maxConnections ?? null, open: counts?.route(route), where: ` on ${route.path}`, holder: route.path },
+  ];
+  for (const { id, label, cap, open, where, holder } of caps) {
+    if (cap === null) continue;
+    const pass = open === undefined || open < cap;
     const check = add(
-      'server-cap',
-      "Below the server's connection cap",
+      id,
+      label,
       pass,
       open === undefined
-        ? `within the cap of ${policy.maxConnections} when accepted`
+        ? `within the cap of ${cap} when accepted`
         : pass
-          ? `${open} of ${policy.maxConnections} open`
-          : `the server holds its cap of ${policy.maxConnections} connections; retry after ${policy.retryAfterSeconds} s`,
+          ? `${open} of ${cap} open${where}`
+          : `${holder} holds its cap of ${cap} connections; retry after ${policy.retryAfterSeconds} s`,
       'ntopng (503 at the cap); RFC 9110 §15.6.4, §10.2.3',
     );
-    if (!pass) return { ok: false, answer: refuse(503, 'Service Unavailable', check, retryAfter), failed: check, checks, route };
-  }
-  if (route.maxConnections !== undefined) {
-    const open = counts?.route(route);
-    const pass = open === undefined || open < route.maxConnections;
-    const check = add(
-      'route-cap',
-      "Below the route's connection cap",
-      pass,
-      open === undefined
-        ? `within the cap of ${route.maxConnections} when accepted`
-        : pass
-          ? `${open} of ${route.maxConnections} open on ${route.path}`
-          : `${route.path} holds its cap of ${route.maxConnections} connections; retry after ${policy.retryAfterSeconds} s`,
-      'ntopng (503 at the cap); RFC 9110 §15.6.4, §10.2.3',
-    );
-    if (!pass) return { ok: false, answer: refuse(503, 'Service Unavailable', check, retryAfter), failed: check, checks, route };
+    if (!pass) {
+      const answer = refusalAnswer(503, 'Service Unavailable', check, [['Retry-After', String(policy.retryAfterSeconds)]]);
+      return { ok: false, answer, failed: check, checks, route };
+    }
   }
 
   // 6. Subprotocol: RFC 6455 §4.1 item 10 / §11.3.4: a list of distinct tokens.
@@ -257,7 +248,7 @@ export function decideUpgrade<R extends CapRoute>(
           : `none of ${offered.join(', ')} is supported (${policy.subprotocols.join(', ')}); answering without a subprotocol`,
     'RFC 6455 §4.1 item 10, §4.2.2 /subprotocol/, §11.3.4',
   );
-  if (!protocolOk) return { ok: false, answer: refuse(400, 'Bad Request', protocolCheck), failed: protocolCheck, checks, route };
+  if (!protocolOk) return { ok: false, answer: refusalAnswer(400, 'Bad Request', protocolCheck), failed: protocolCheck, checks, route };
 
   if (policy.deflate) {
     const extensions = headerValue(headers, 'sec-websocket-extensions');
@@ -270,7 +261,7 @@ export function decideUpgrade<R extends CapRoute>(
       parsed === null ? 'none offered' : parsed.ok ? extensions! : parsed.error,
       'RFC 6455 §9.1; RFC 7692 §5',
     );
-    if (!pass) return { ok: false, answer: refuse(400, 'Bad Request', check), failed: check, checks, route };
+    if (!pass) return { ok: false, answer: refusalAnswer(400, 'Bad Request', check), failed: check, checks, route };
   }
 
   return { ok: true, route, path, query, subprotocol, checks };

@@ -22,7 +22,6 @@ export interface RefusalRecord {
   /** The HTTP status answered; 0 when the connection was dropped without one (a failed TLS handshake). */
   status: number;
   reason: string;
-  tls: boolean;
 }
 
 const latin1 = (bytes: Uint8Array | undefined): string => (bytes ? Buffer.from(bytes).toString('latin1') : '');

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { PayloadInput, RawFrameSpec } from '../../../shared/contract';
+import { MAX_FILE_PAYLOAD } from '../client/outgoing';
 import { parseBase64, parseHex, parseJson } from '../client/payload-input';
 import { encodeFrame, type MaskSpec } from '../protocol/encoder';
 
@@ -16,9 +17,6 @@ export interface OutgoingMessage {
   data: string | Uint8Array;
   binary: boolean;
 }
-
-/** Files larger than this are not read into a message (a test console sends test data). */
-export const MAX_FILE_PAYLOAD_BYTES = 256 * 1024 * 1024;
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -70,7 +68,8 @@ export async function resolveMessage(input: unknown, field = 'payload'): Promise
       try {
         const st = await stat(p.path);
         if (!st.isFile()) return { ok: false, error: `${field}.path: ${p.path} is not a regular file` };
-        if (st.size > MAX_FILE_PAYLOAD_BYTES) return { ok: false, error: `${field}.path: ${p.path} is ${st.size} bytes; at most ${MAX_FILE_PAYLOAD_BYTES} are sent` };
+        // The workbench's limit, so a file either side can send the other can too.
+        if (st.size > MAX_FILE_PAYLOAD) return { ok: false, error: `${field}.path: ${p.path} is ${st.size} bytes; at most ${MAX_FILE_PAYLOAD} are sent` };
         bytes = await readFile(p.path);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;

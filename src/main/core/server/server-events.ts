@@ -4,6 +4,7 @@
  * with its `timestamp` (milliseconds since the epoch) and, for frames, its `direction`.
  */
 import type { FlowDirection } from '../../../shared/records';
+import { Opcode } from '../protocol/constants';
 import type { DecodeEvent } from '../protocol/decoder';
 
 export type ServerEvent =
@@ -37,11 +38,11 @@ export type ServerEvent =
 function preview(event: Extract<DecodeEvent, { type: 'frame' }>): { text?: string; hex?: string } {
   const p = event.payload;
   if (p.length === 0) return {};
-  if (event.opcode === 0x1 && !event.rsv1) {
+  if (event.opcode === Opcode.Text && !event.rsv1) {
     const text = Buffer.from(p.buffer, p.byteOffset, Math.min(p.length, 1024)).toString('utf8');
     return { text: p.length > 1024 ? `${text}…` : text };
   }
-  if (event.opcode === 0x8) return {};
+  if (event.opcode === Opcode.Close) return {};
   return { hex: Buffer.from(p.buffer, p.byteOffset, Math.min(p.length, 64)).toString('hex') + (p.length > 64 ? '…' : '') };
 }
 

@@ -23,7 +23,7 @@ const CHUNKS_PER_BLOCK = BLOCK_SIZE / CHUNK_SIZE;
 /** Previews are cut here: enough for any table width, and 256 of them fit a u16 offset table. */
 const MAX_PREVIEW_CHARS = 200;
 /** Rows kept here at most; beyond it the least recently drawn blocks go (they can be fetched again). */
-export const DEFAULT_RESIDENT_BLOCKS = 640;
+const DEFAULT_RESIDENT_BLOCKS = 640;
 
 /** Row columns as they arrive: typed arrays over IPC, plain arrays over the browser host's JSON. */
 export interface RowsInput {

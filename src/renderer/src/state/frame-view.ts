@@ -15,7 +15,7 @@ export type ViewStatus = 'idle' | 'scanning' | 'live' | 'error';
 
 type FilterApi = Pick<FramescopeApi, 'filterFrames'>;
 
-export function isEverything(query: FrameQuery): boolean {
+function isEverything(query: FrameQuery): boolean {
   return (
     query.unit === 'frames' &&
     !query.direction &&
@@ -28,7 +28,7 @@ export function isEverything(query: FrameQuery): boolean {
 }
 
 /** Ids set in a FilterResult's bitmap, in order. */
-export function decodeMatches(result: Pick<FilterResult, 'fromId' | 'matchBits'>, push: (id: number) => void): void {
+function decodeMatches(result: Pick<FilterResult, 'fromId' | 'matchBits'>, push: (id: number) => void): void {
   if (result.matchBits === '') return;
   const bytes = atob(result.matchBits);
   for (let i = 0; i < bytes.length; i++) {

@@ -125,11 +125,6 @@ function mergeByTime(a: TimelineLine[], b: TimelineLine[]): TimelineLine[] {
   return out;
 }
 
-/** Length of frames and lines together. */
-export function mergedLength(frames: FrameList, lines: readonly TimelineLine[]): number {
-  return frames.length + lines.length;
-}
-
 /** Where line j lands in the merged list: before the first listed frame at or after its anchor. */
 function linePosition(frames: FrameList, lines: readonly TimelineLine[], j: number): number {
   return frames.lowerBound(lines[j].anchor) + j;

@@ -47,7 +47,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AppConnection, AppContext, RouteApp } from '../app';
+import type { AppConnection, AppContext, AppPublishResult, RouteApp } from '../app';
 import { type PubSubSnapshot, SubscriptionRegistry, formatDelivery } from '../pubsub';
 import { OptionsReader, type OptionsResult } from './options';
 
@@ -129,7 +129,7 @@ export interface ScriptApp extends RouteApp {
   reload(): Promise<boolean>;
   snapshot(): PubSubSnapshot;
   /** Publishes from outside (the console's "publish" button), as the script's api.publish does. */
-  publish(topic: string, payload: unknown, options?: { exclude?: string }): number | { error: string };
+  publish(topic: string, payload: unknown, options?: { exclude?: string }): AppPublishResult;
 }
 
 function encodeOutgoing(data: unknown): { data: string | Uint8Array; binary: boolean } {

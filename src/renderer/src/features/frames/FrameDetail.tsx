@@ -58,6 +58,8 @@ export function FrameDetailPane({ api, id, onSelect }: Props) {
 
   const text = detail?.messageText ?? detail?.text;
   const json = useMemo(() => parseJson(text), [text]);
+  // The pane re-renders with the app (a log tail can change it many times a second): a page of hexdump is built once.
+  const payloadDump = useMemo(() => (detail ? hexdump(detail.payloadHex, hexBytes) : ''), [detail, hexBytes]);
 
   if (id === null) {
     return (
@@ -184,7 +186,7 @@ export function FrameDetailPane({ api, id, onSelect }: Props) {
           {shownTab === 'text' && text !== undefined && <pre className="text" data-testid="payload-text">{text}</pre>}
           {shownTab === 'hex' && (
             <>
-              <pre className="hex" data-testid="payload-hex">{hexdump(detail.payloadHex, hexBytes) || '(empty)'}</pre>
+              <pre className="hex" data-testid="payload-hex">{payloadDump || '(empty)'}</pre>
               {detail.payloadHex.length / 2 > hexBytes && (
                 <button className="small" onClick={() => setHexBytes((n) => n * 8)}>
                   Show more ({formatBytes(detail.payloadHex.length / 2 - hexBytes)} left)

@@ -3,7 +3,7 @@ import { opcodeLabel, unpackFrameBits } from '../../../../shared/frame-bits';
 import { formatTime } from '../../format';
 import type { FrameRows } from '../../state/frame-rows';
 import type { FrameView } from '../../state/frame-view';
-import { mergedAt, mergedIndexOfFrame, type TimelineLine } from '../../state/log-timeline';
+import { mergedAt, mergedIndexOfFrame, type TimelineItem, type TimelineLine } from '../../state/log-timeline';
 import type { RowLoader } from '../../state/row-loader';
 import {
   anchorAt,
@@ -20,7 +20,7 @@ import {
   type RowLayout,
   type ScrollAnchor,
 } from '../../state/virtual-scroll';
-import { formatRowTime, formatSize, type TimeMode } from './format';
+import { formatRowTime, formatSize, TIME_MODES, type TimeMode } from './format';
 
 export const ROW_HEIGHT = 26;
 const SCROLL_SYNC_MS = 120;
@@ -32,7 +32,6 @@ interface Props {
   /** Log lines interleaved by time, or null. */
   lines: TimelineLine[] | null;
   unit: 'frames' | 'messages';
-  connectionLabel(id: string): string;
   showConnection: boolean;
   selectedId: number | null;
   onSelect(id: number): void;
@@ -46,8 +45,6 @@ interface Props {
   loaded: number;
   empty: ReactNode;
 }
-
-const TIME_MODES: TimeMode[] = ['absolute', 'relative', 'delta'];
 
 const TIME_TITLES: Record<TimeMode, string> = { absolute: 'Time', relative: 'Time (since first)', delta: 'Time (Δ previous)' };
 
@@ -186,7 +183,7 @@ export function FrameTable(props: Props) {
     scrollTo(virtualFromPhysical(g, at));
   };
 
-  const itemAt = (m: number): { kind: 'frame'; index: number } | { kind: 'log'; line: TimelineLine } =>
+  const itemAt = (m: number): TimelineItem =>
     lines ? mergedAt(view, lines, m) : { kind: 'frame', index: m };
 
   const moveSelection = (delta: number): void => {
@@ -284,7 +281,7 @@ export function FrameTable(props: Props) {
         onClick={() => onSelect(id)}
       >
         <span className="c-time" title={new Date(time).toISOString()}>{formatRowTime(timeMode, time, origin, previous)}</span>
-        {props.showConnection && <span className="c-conn" title={connectionId}>{props.connectionLabel(connectionId)}</span>}
+        {props.showConnection && <span className="c-conn" title={connectionId}>{connectionId}</span>}
         <span className="c-dir" data-testid="frame-direction" title={f.direction === 'out' ? 'sent by Framescope' : 'received by Framescope'}>
           {f.direction === 'out' ? '↑ out' : '↓ in'}
         </span>

@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { FrameClass, FramescopeApi } from '../../../../shared/contract';
-import { formatBytes } from '../../format';
+import { formatBytes, formatTime } from '../../format';
 import { useFramesVersion, type AppStore } from '../../state/app-store';
 import { FrameView } from '../../state/frame-view';
 import { LogTimeline } from '../../state/log-timeline';
 import { RowLoader } from '../../state/row-loader';
+import { useStoredChoice } from '../../state/stored-choice';
 import { ExportPopover, ImportPopover } from './CaptureFiles';
-import { formatTime } from '../../format';
-import type { TimeMode } from './format';
+import { TIME_MODES } from './format';
 import { FrameTable } from './FrameTable';
 import { ALL_CLASSES, buildQuery, EMPTY_FILTER, localMatcher, textCriterion, type FilterState } from './query';
 
@@ -39,15 +39,6 @@ function inOtherField(target: EventTarget | null, own: Element | null): boolean 
   return target instanceof HTMLInputElement && !NON_TEXT_INPUTS.has(target.type);
 }
 
-function storedTimeMode(): TimeMode {
-  try {
-    const v = localStorage.getItem(TIME_MODE_KEY);
-    return v === 'relative' || v === 'delta' ? v : 'absolute';
-  } catch {
-    return 'absolute';
-  }
-}
-
 /**
  * The inspector: filter bar, frames or messages, log lines on the same
  * timeline, export and import, and the virtualised table. Filtering runs on
@@ -63,7 +54,7 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
   const timeline = useMemo(() => new LogTimeline(api, () => setTimelineVersion((n) => n + 1)), [api]);
   const [filter, setFilter] = useState<FilterState>(EMPTY_FILTER);
   const [interleave, setInterleave] = useState(false);
-  const [timeMode, setTimeMode] = useState<TimeMode>(storedTimeMode);
+  const [timeMode, setTimeMode] = useStoredChoice(TIME_MODE_KEY, TIME_MODES, 'absolute');
   const [popover, setPopover] = useState<'export' | 'import' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [showTime, setShowTime] = useState(false);
@@ -93,7 +84,8 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
   }, [queryKey]);
 
   const text = textCriterion(filter);
-  const highlight = useMemo(() => localMatcher(text).re, [text?.pattern, text?.regex, text?.caseSensitive, text?.flags]);
+  const matcher = useMemo(() => localMatcher(text), [text?.pattern, text?.regex, text?.caseSensitive, text?.flags]);
+  const highlight = matcher.re;
 
   useEffect(() => {
     timeline.setFilter(highlight ? (t) => ((highlight.lastIndex = 0), highlight.test(t)) : null);
@@ -102,14 +94,6 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
   useEffect(() => {
     if (interleave) timeline.update(store.logs, store.tailLines);
   }, [interleave, timeline, store, version]);
-
-  useEffect(() => {
-    try {
-      localStorage.setItem(TIME_MODE_KEY, timeMode);
-    } catch {
-      // No storage: the choice lasts for this page.
-    }
-  }, [timeMode]);
 
   // clearCapture has no scope: it drops every connection's frames, whichever view asked. Since that
   // cannot be undone, the button and Ctrl+L both ask first (when there is anything to lose).
@@ -201,7 +185,7 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
           <input
             ref={filterInput}
             data-testid="frame-filter"
-            className={built.error && text ? 'invalid' : ''}
+            className={matcher.error ? 'invalid' : ''}
             placeholder="Filter: text or /regex/i  (Ctrl+F)"
             value={filter.text}
             onChange={(e) => set('text', e.target.value)}
@@ -385,7 +369,6 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
         loader={loader}
         lines={lines}
         unit={filter.unit}
-        connectionLabel={(id) => id}
         showConnection={connectionId === null}
         selectedId={selectedId}
         onSelect={onSelect}

@@ -22,9 +22,13 @@ function Node({ name, value, depth }: { name: string | null; value: Json; depth:
       </div>
     );
   }
-  const entries: Array<[string, Json]> = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
-  const summary = Array.isArray(value) ? `[${entries.length}]` : `{${entries.length}}`;
-  if (entries.length === 0) {
+  // Only the children shown are turned into entries: opening a million-item array costs MAX_CHILDREN.
+  const count = Array.isArray(value) ? value.length : Object.keys(value).length;
+  const entries: Array<[string, Json]> = Array.isArray(value)
+    ? value.slice(0, MAX_CHILDREN).map((v, i) => [String(i), v])
+    : Object.entries(value).slice(0, MAX_CHILDREN);
+  const summary = Array.isArray(value) ? `[${count}]` : `{${count}}`;
+  if (count === 0) {
     return (
       <div className="json-leaf">
         {label}
@@ -38,10 +42,10 @@ function Node({ name, value, depth }: { name: string | null; value: Json; depth:
         {label}
         <span className="muted">{summary}</span>
       </summary>
-      {entries.slice(0, MAX_CHILDREN).map(([k, v]) => (
+      {entries.map(([k, v]) => (
         <Node key={k} name={Array.isArray(value) ? k : JSON.stringify(k)} value={v} depth={depth + 1} />
       ))}
-      {entries.length > MAX_CHILDREN && <div className="muted">… {(entries.length - MAX_CHILDREN).toLocaleString()} more</div>}
+      {count > MAX_CHILDREN && <div className="muted">… {(count - MAX_CHILDREN).toLocaleString()} more</div>}
     </details>
   );
 }

@@ -2,6 +2,8 @@
 import { formatBytes, formatTime } from '../../format';
 
 export type TimeMode = 'absolute' | 'relative' | 'delta';
+/** In the order the table's time header cycles through them. */
+export const TIME_MODES: readonly TimeMode[] = ['absolute', 'relative', 'delta'];
 
 /** Payload sizes: exact bytes below 1 KiB (the column's unit), KiB/MiB/GiB above. */
 export function formatSize(n: number): string {

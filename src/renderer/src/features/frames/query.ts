@@ -1,5 +1,6 @@
 /** The filter bar's state, and the FrameQuery it stands for. */
 import type { FrameClass, FrameQuery, TextCriterion } from '../../../../shared/contract';
+import { FRAME_CLASSES } from '../../../../shared/contract/capture';
 import { parseTimeInput } from './format';
 
 export interface FilterState {
@@ -7,14 +8,14 @@ export interface FilterState {
   regex: boolean;
   caseSensitive: boolean;
   direction: '' | 'in' | 'out';
-  classes: FrameClass[];
+  classes: readonly FrameClass[];
   connectionId: string;
   from: string;
   to: string;
   unit: 'frames' | 'messages';
 }
 
-export const ALL_CLASSES: FrameClass[] = ['text', 'binary', 'control', 'violation'];
+export const ALL_CLASSES = FRAME_CLASSES;
 
 export const EMPTY_FILTER: FilterState = {
   text: '',
@@ -76,7 +77,7 @@ export function buildQuery(state: FilterState, scopeConnectionId: string | null)
   if (from.value !== undefined && to.value !== undefined && from.value > to.value) return { query: null, error: 'the time range starts after it ends' };
   const query: FrameQuery = { unit: state.unit };
   if (state.direction) query.direction = state.direction;
-  if (state.classes.length < ALL_CLASSES.length) query.classes = state.classes;
+  if (state.classes.length < ALL_CLASSES.length) query.classes = [...state.classes];
   const connection = scopeConnectionId ?? (state.connectionId || null);
   if (connection) query.connectionIds = [connection];
   if (from.value !== undefined) query.fromTime = from.value;
