@@ -49,6 +49,7 @@ describe('resolvePayload', () => {
     const binary = await resolvePayload({ kind: 'file', path: join(dir, 'latin1.txt'), binary: true });
     expect(binary.ok && hex(binary.value.bytes)).toBe('61e962');
     expect(await resolvePayload({ kind: 'file', path: dir })).toEqual({ ok: false, error: `file ${dir} is a directory, not a file` });
+    expect(await resolvePayload({ kind: 'file', path: '/dev/null' })).toEqual({ ok: false, error: 'file /dev/null is not a regular file' });
   });
 });
 

@@ -128,6 +128,12 @@ describe('connections', () => {
     expect(await send({ kind: 'json', text: '{"a": }' })).toEqual({ ok: false, error: expect.stringMatching(/^payload\.text: .*column 7/) });
     expect(await send({ kind: 'hex', text: 'zz' })).toEqual({ ok: false, error: expect.stringMatching(/^payload\.text: /) });
     expect(await send({ kind: 'file', path: 'relative' })).toEqual({ ok: false, error: 'payload.path: must be an absolute path (got "relative")' });
+    // The workbench's rules, with the field named: a text message must be UTF-8 (RFC 6455 §5.6).
+    expect(await send({ kind: 'text', text: 'half \ud83d' })).toEqual({ ok: false, error: expect.stringMatching(/^payload\.text: text: an unpaired surrogate/) });
+    const latin1 = join(dir, 'latin1.txt');
+    writeFileSync(latin1, Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    expect(await send({ kind: 'file', path: latin1, binary: false })).toEqual({ ok: false, error: expect.stringMatching(/^payload\.path: file .* is not UTF-8 text/) });
+    expect(await send({ kind: 'file', path: '/dev/null' })).toEqual({ ok: false, error: 'payload.path: file /dev/null is not a regular file' });
     expect(await send({ kind: 'smoke' })).toEqual({ ok: false, error: "payload.kind: must be one of 'text', 'json', 'hex', 'base64', 'file' (got \"smoke\")" });
     expect(await feature.handlers.serverSend({ connectionId: 'nope', payload: { kind: 'text', text: '' } })).toEqual({ ok: false, error: "connectionId: no server connection 'nope'" });
     c.ws.close();
@@ -157,6 +163,8 @@ describe('connections', () => {
     const { info, c, id } = await startEcho();
     const rtt = value(await feature.handlers.serverPing({ connectionId: id, payload: { kind: 'text', text: 'are you there' } }));
     expect(rtt.rttMs).toBeGreaterThanOrEqual(0);
+    // A ping carries bytes, not a text message: what has no UTF-8 form goes out as U+FFFD.
+    expect(value(await feature.handlers.serverPing({ connectionId: id, payload: { kind: 'text', text: '\ud83d' } })).rttMs).toBeGreaterThanOrEqual(0);
     expect(await feature.handlers.serverPing({ connectionId: id, payload: { kind: 'text', text: 'x'.repeat(126) } })).toEqual({
       ok: false,
       error: 'payload: a ping carries at most 125 bytes (RFC 6455 §5.5), this one has 126',

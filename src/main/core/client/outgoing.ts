@@ -71,6 +71,8 @@ async function readPayloadFile(path: string, read: (p: string) => Promise<Uint8A
   try {
     const info = await stat(path);
     if (info.isDirectory()) return { ok: false, error: `file ${path} is a directory, not a file` };
+    // A FIFO or a device would be read until it ends, which may be never.
+    if (!info.isFile()) return { ok: false, error: `file ${path} is not a regular file` };
     if (info.size > MAX_FILE_PAYLOAD) {
       return { ok: false, error: `file ${path} is ${info.size} bytes; Framescope sends files of up to ${MAX_FILE_PAYLOAD} bytes as one message` };
     }

@@ -3,23 +3,19 @@
  * server-side connection. The parsers live in client/payload-input.ts; this module adds the
  * field names, so an error reads "frames[1].mask.keyHex: must be 4 bytes (got 3)".
  */
-import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { PayloadInput, RawFrameSpec } from '../../../shared/contract';
-import { MAX_FILE_PAYLOAD } from '../client/outgoing';
-import { parseBase64, parseHex, parseJson } from '../client/payload-input';
+import { resolvePayload } from '../client/outgoing';
+import { parseHex } from '../client/payload-input';
 import { encodeFrame, type MaskSpec } from '../protocol/encoder';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface OutgoingMessage {
-  /** A string goes out as a text frame; bytes as binary unless `binary` is false. */
-  data: string | Uint8Array;
+  /** The message's bytes: a text frame's UTF-8 when `binary` is false. */
+  data: Uint8Array;
   binary: boolean;
 }
-
-const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function kindOf(input: unknown, field: string): Checked<PayloadInput> {
   if (typeof input !== 'object' || input === null) return { ok: false, error: `${field}: must be an object with kind and text (or path)` };
@@ -41,59 +37,28 @@ function kindOf(input: unknown, field: string): Checked<PayloadInput> {
   }
 }
 
-/** A data message: text and json as text frames, hex and base64 as binary, a file as binary unless binary is false. */
-export async function resolveMessage(input: unknown, field = 'payload'): Promise<Checked<OutgoingMessage>> {
+/**
+ * A data message: text and json as text frames, hex and base64 as binary, a file as binary
+ * unless binary is false (a server pushes files a person picked, whatever their content).
+ * The parsing, the UTF-8 rule (RFC 6455 §5.6) and the file checks are the workbench's own
+ * (client/outgoing.ts); this adds the field names.
+ */
+export async function resolveMessage(input: unknown, field = 'payload', options: { lenient?: boolean } = {}): Promise<Checked<OutgoingMessage>> {
   const kind = kindOf(input, field);
   if (!kind.ok) return kind;
   const p = kind.value;
-  switch (p.kind) {
-    case 'text':
-      return { ok: true, value: { data: p.text, binary: false } };
-    case 'json': {
-      const parsed = parseJson(p.text);
-      if (!parsed.ok) return { ok: false, error: `${field}.text: ${parsed.error}` };
-      // Sent as typed: the person may have formatted it, or kept a number's exact spelling.
-      return { ok: true, value: { data: p.text, binary: false } };
-    }
-    case 'hex': {
-      const parsed = parseHex(p.text);
-      return parsed.ok ? { ok: true, value: { data: parsed.value, binary: true } } : { ok: false, error: `${field}.text: ${parsed.error}` };
-    }
-    case 'base64': {
-      const parsed = parseBase64(p.text);
-      return parsed.ok ? { ok: true, value: { data: parsed.value, binary: true } } : { ok: false, error: `${field}.text: ${parsed.error}` };
-    }
-    case 'file': {
-      let bytes: Uint8Array;
-      try {
-        const st = await stat(p.path);
-        if (!st.isFile()) return { ok: false, error: `${field}.path: ${p.path} is not a regular file` };
-        // The workbench's limit, so a file either side can send the other can too.
-        if (st.size > MAX_FILE_PAYLOAD) return { ok: false, error: `${field}.path: ${p.path} is ${st.size} bytes; at most ${MAX_FILE_PAYLOAD} are sent` };
-        bytes = await readFile(p.path);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        return { ok: false, error: `${field}.path: cannot read ${p.path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}` };
-      }
-      if (p.binary === false) {
-        // RFC 6455 §5.6: a text frame carries UTF-8; a file that is not would make the peer fail (§8.1).
-        try {
-          return { ok: true, value: { data: strictUtf8.decode(bytes), binary: false } };
-        } catch {
-          return { ok: false, error: `${field}.path: ${p.path} is not valid UTF-8, so it cannot be sent as text; send it as binary` };
-        }
-      }
-      return { ok: true, value: { data: bytes, binary: true } };
-    }
-  }
+  const resolved = await resolvePayload(p.kind === 'file' ? { ...p, binary: p.binary ?? true } : p, options);
+  if (!resolved.ok) return { ok: false, error: `${field}.${p.kind === 'file' ? 'path' : 'text'}: ${resolved.error}` };
+  return { ok: true, value: { data: resolved.value.bytes, binary: resolved.value.binary } };
 }
 
-/** The payload's bytes, whatever its kind (for pings and crafted frames). */
+/**
+ * The payload's bytes, whatever its kind, for pings and crafted frames: bytes on purpose, so
+ * text that has no UTF-8 form is written as U+FFFD rather than refused (the crafter's leniency).
+ */
 export async function resolveBytes(input: unknown, field = 'payload'): Promise<Checked<Uint8Array>> {
-  const message = await resolveMessage(input, field);
-  if (!message.ok) return message;
-  const data = message.value.data;
-  return { ok: true, value: typeof data === 'string' ? utf8.encode(data) : data };
+  const message = await resolveMessage(input, field, { lenient: true });
+  return message.ok ? { ok: true, value: message.value.data } : message;
 }
 
 function maskOf(mask: unknown, field: string): Checked<MaskSpec> {
