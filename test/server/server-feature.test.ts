@@ -150,7 +150,9 @@ describe('connections', () => {
     await eventually(() => c.received.length === 1);
     expect(c.received[0]).toEqual({ data: 'fragments', binary: false });
     const badKey = await feature.handlers.serverSendRaw({ connectionId: id, frames: [frame({ mask: { keyHex: '0102' } })] as never });
-    expect(badKey).toEqual({ ok: false, error: 'frames[0].mask.keyHex: a masking key is 4 bytes (RFC 6455 §5.3), got 2' });
+    expect(badKey).toEqual({ ok: false, error: 'frames[0].mask: a masking key is 4 bytes (8 hex digits), got 2 (RFC 6455 §5.3)' });
+    expect(await feature.handlers.serverSendRaw({ connectionId: id, frames: [frame({ fin: 'yes' })] as never })).toEqual({ ok: false, error: 'frames[0].fin: expected true or false' });
+    expect(await feature.handlers.serverSendRaw({ connectionId: id, frames: [] })).toEqual({ ok: false, error: 'frames: must be a non-empty list of frames' });
     // RSV2 set with no extension: the client must fail the connection with 1002 (RFC 6455 §5.2).
     // (ws, having failed it, reads no more and reports 1006 on its side.)
     value(await feature.handlers.serverSendRaw({ connectionId: id, frames: [frame({ rsv2: true, payload: { kind: 'text', text: 'x' } })] as never }));
