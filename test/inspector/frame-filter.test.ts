@@ -221,6 +221,37 @@ describe('deciding many payloads with one search over their buffer', () => {
     expect(['^a', 'a$', '\\bword', '(?=a)b', '(a)\\1', 'a.*b', '[^"]+', '(ab)+', '\\S+', 'x.{2,}'].map(isContextFree)).toEqual(Array(10).fill(false));
   });
 
+  it('writes a counted repeat of one simple atom out in full, and leaves everything else as it was', async () => {
+    const { unrollCountedRepeats } = await import('../../src/main/core/capture/text-matcher');
+    expect(unrollCountedRepeats('\\d{7}')).toBe('\\d\\d\\d\\d\\d\\d\\d');
+    expect(unrollCountedRepeats('^\\{"seq":12\\d{4},')).toBe('^\\{"seq":12\\d\\d\\d\\d,');
+    expect(unrollCountedRepeats('[a-f0-9]{2}x{3}')).toBe('[a-f0-9][a-f0-9]xxx');
+    expect(unrollCountedRepeats('\\\\{2}')).toBe('\\\\\\\\');
+    // Groups, ranges, lazy repeats, multi-character escapes, an escaped brace, [] and [^] (JavaScript's empty and any class), huge counts.
+    for (const same of ['(ab){3}', 'x.{0,3}y', 'a{2}?', '\\x41{3}', '\\u0041{2}', '\\u{41}{2}', 'a\\{3}', '[]a]{2}', '[^]]{2}', 'é{2}', '\\d{33}', '\\k<n>{2}', '\\b{2}']) {
+      expect(unrollCountedRepeats(same)).toBe(same);
+    }
+  });
+
+  it('unrolls only into the same regular expression (property: same matches at the same places)', async () => {
+    const { unrollCountedRepeats } = await import('../../src/main/core/capture/text-matcher');
+    const atom = fc.constantFrom('a', 'b', '\\d', '\\w', '.', '[ab]', '[^a]', '\\.', '(a|b)', '\\x61', '\\u0062', '[]', '[^]', ']', '\\\\', '-', '\\{');
+    const quantifier = fc.constantFrom('', '{2}', '{3}', '{1}', '*', '+', '?', '{2}?', '{1,2}');
+    const source = fc.array(fc.tuple(atom, quantifier), { minLength: 1, maxLength: 5 }).map((parts) => parts.map(([a, q]) => a + q).join(''));
+    const text = fc.array(fc.constantFrom('a', 'b', '1', '.', 'x', '-', ']', '\\', '{', '\n'), { maxLength: 12 }).map((c) => c.join(''));
+    await fc.assert(
+      fc.property(source, fc.array(text, { minLength: 1, maxLength: 8 }), fc.constantFrom('g', 'gi', 'gs'), (pattern, texts, flags) => {
+        const original = new RegExp(pattern, flags);
+        const unrolled = new RegExp(unrollCountedRepeats(pattern), flags);
+        for (const t of texts) {
+          const found = (re: RegExp): string[] => [...t.matchAll(re)].map((m) => `${m.index}:${m[0]}`);
+          expect(found(unrolled)).toEqual(found(original));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   // Payloads packed back to back, so a match can run from one into the next: the answer per
   // payload must still be what the regex gives on that payload alone.
   it('agrees with a naive filter when payloads touch (property)', async () => {

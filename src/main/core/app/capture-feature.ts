@@ -27,6 +27,7 @@ import { writeHar, writeNdjson, type ChunkSink, type ExportContext, type ExportS
 import { compileQuery, firstIdsAfter, messageAround, scanFrames } from '../capture/frame-filter';
 import { parseHar } from '../capture/har';
 import { importHar, type ImportedConnection } from '../capture/har-import';
+import { SearchTextWarmer } from '../capture/search-text-warmer';
 import type { Feature, WorkspaceContext } from './context';
 import { frameDetail } from './frame-detail';
 
@@ -94,6 +95,8 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
   private readonly scans = new Map<string, number>();
   private scanCount = 0;
   private readonly creator = { name: 'Framescope', version: appVersion() };
+  /** Makes the filter's search text while capture is idle, so the first filter does not wait for it. */
+  private readonly warmer: SearchTextWarmer;
 
   constructor(
     private readonly ctx: WorkspaceContext,
@@ -101,6 +104,7 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     private readonly handshakeOf: (connectionId: string) => HandshakeView | undefined,
   ) {
     const { store } = ctx;
+    this.warmer = new SearchTextWarmer(store);
     this.handlers = {
       getHandshake: async ({ connectionId }) => {
         const view = this.imported.get(connectionId)?.handshake ?? handshakeOf(connectionId);
@@ -309,6 +313,7 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
   }
 
   async dispose(): Promise<void> {
+    this.warmer.stop();
     this.scans.clear();
   }
 }

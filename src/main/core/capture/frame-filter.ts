@@ -183,6 +183,23 @@ export class BufferTextCache {
   private chars = 0;
   constructor(private readonly limitChars: number) {}
 
+  /** Makes a buffer's text and finds its non-ASCII bytes ahead of a scan (the idle-time warmer's step). */
+  prepare(buffer: ArrayBufferLike, nextId: number, needAt: number): void {
+    const entry = this.get(buffer, nextId, needAt);
+    if (entry.high === null) findHigh(entry, buffer);
+  }
+
+  /** Made already, for rows before `needAt`? */
+  has(buffer: ArrayBufferLike, needAt: number): boolean {
+    const hit = this.map.get(buffer);
+    return hit !== undefined && needAt < hit.builtAt;
+  }
+
+  /** Would a buffer of this many bytes fit without starting over? */
+  hasRoomFor(bytes: number): boolean {
+    return this.chars + bytes <= this.limitChars;
+  }
+
   get(buffer: ArrayBufferLike, nextId: number, needAt: number): BufferText {
     const hit = this.map.get(buffer);
     if (hit && needAt < hit.builtAt) return hit;
@@ -200,7 +217,8 @@ export class BufferTextCache {
   }
 }
 
-const DEFAULT_TEXT_CACHE = new BufferTextCache(256 * 1024 * 1024);
+/** The cache scans use unless told otherwise; the idle-time warmer (search-text-warmer.ts) fills it. */
+export const sharedTextCache = new BufferTextCache(256 * 1024 * 1024);
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -309,6 +327,13 @@ class BufferScan {
     this.hitCursor = k;
     for (let j = k; j < count && starts[j] < end; j++) if (this.hitEnds[j] <= end) return true;
     return false;
+  }
+
+  /** Is the whole buffer ASCII (the usual text stream), so no row of it needs a look? */
+  allAscii(): boolean {
+    const t = this.text;
+    if (t.high === null) findHigh(t, this.buffer);
+    return !t.dense && t.highCount === 0;
   }
 
   /** Are the bytes [start, end) known to be ASCII without looking at them one by one? */
@@ -475,7 +500,7 @@ export async function scanFrames(
   const budgetMs = options.budgetMs ?? 400;
   const sliceMs = options.sliceMs ?? 8;
   const yieldTo = options.yieldTo ?? yieldImmediate;
-  const cache = options.textCache ?? DEFAULT_TEXT_CACHE;
+  const cache = options.textCache ?? sharedTextCache;
   const started = now();
 
   let cols = store.scanColumns();
@@ -592,7 +617,9 @@ export async function scanFrames(
     }
     for (const [buffer, rows] of groups) {
       const scan = scanOf(buffer, rows[rows.length - 1]);
-      const ascii = rows.filter((r) => {
+      const ascii = scan.allAscii()
+        ? rows
+        : rows.filter((r) => {
         const slot = r & c.mask;
         return scan.knownAscii(c.payloadOffsets[slot], c.payloadOffsets[slot] + c.payloadLengths[slot]);
       });

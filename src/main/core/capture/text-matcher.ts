@@ -95,8 +95,67 @@ export function compileText(criterion: TextCriterion): Result<CompiledText> {
     prefilters,
     prefilterDecides: false,
     // isContextFree does not read v's nested classes ([[^a]b]), so it is not asked about them.
-    global: !flags.includes('v') && isContextFree(pattern) ? new RegExp(pattern, `${flags}g`) : null,
+    global: !flags.includes('v') && isContextFree(pattern) ? new RegExp(unrollCountedRepeats(pattern), `${flags}g`) : null,
   });
+}
+
+/** A counted repeat written out costs this many atoms at most. */
+const MAX_UNROLLED = 32;
+
+/**
+ * Writes `X{n}` out as n copies of X when X is one simple atom (a character,
+ * an escape like \d or \., `.`, or a class [..]). The two are the same
+ * regular expression (ECMA-262 §22.2.2.5.1: a quantifier {n} matches its atom
+ * exactly n times, one after another), but V8's irregexp runs a counted loop
+ * for the first and can look ahead for the second: over a buffer of JSON,
+ * /\d{7}/ takes about six times as long as /\d\d\d\d\d\d\d/. Anything
+ * unusual (groups, {n,m}, \u / \x / \c escapes, a lazy ?, a character
+ * outside ASCII) is left as written.
+ */
+export function unrollCountedRepeats(source: string): string {
+  let out = '';
+  /** Where the last simple atom starts in `out`, or -1 when the last thing written is not one. */
+  let atomAt = -1;
+  for (let i = 0; i < source.length; ) {
+    const c = source[i];
+    if (c === '{' && atomAt >= 0) {
+      const m = /^\{(\d+)\}(?!\?)/.exec(source.slice(i));
+      if (m && Number(m[1]) >= 1 && Number(m[1]) <= MAX_UNROLLED) {
+        const atom = out.slice(atomAt);
+        out = out.slice(0, atomAt) + atom.repeat(Number(m[1]));
+        atomAt = -1;
+        i += m[0].length;
+        continue;
+      }
+    }
+    let end = i + 1;
+    let simple: boolean;
+    if (c === '\\') {
+      const e = source[i + 1];
+      end = i + 2;
+      // \d \w \s and their negations, and escaped ASCII punctuation: one character each.
+      simple = e !== undefined && /[dDwWsS.*+?^$()[\]{}|/\\-]/.test(e);
+      // Multi-character escapes are copied whole and are not atoms here: \xHH, \uHHHH or \u{…}, \cX, \p{…}, \k<name>.
+      const closer = e === 'k' ? '>' : source[i + 2] === '{' && (e === 'u' || e === 'p' || e === 'P') ? '}' : null;
+      if (closer !== null) end = source.indexOf(closer, i + 2) + 1 || source.length;
+      else if (e === 'x') end = i + 4;
+      else if (e === 'u') end = i + 6;
+      else if (e === 'c') end = i + 3;
+      end = Math.min(end, source.length);
+    } else if (c === '[') {
+      // A class runs to its first unescaped ] (in JavaScript, [] is an empty class and [^] any character).
+      let j = i + 1;
+      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+      end = Math.min(source.length, j + 1);
+      simple = j < source.length && isAscii(source.slice(i, end));
+    } else {
+      simple = c === '.' || (/[\x20-\x7e]/.test(c) && !/[()|*+?{}^$\]]/.test(c));
+    }
+    atomAt = simple ? out.length : -1;
+    out += source.slice(i, end);
+    i = end;
+  }
+  return out;
 }
 
 /**

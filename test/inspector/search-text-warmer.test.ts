@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { BufferTextCache, payloadBufferOf } from '../../src/main/core/capture/frame-filter';
+import { SearchTextWarmer, type WarmerTimers } from '../../src/main/core/capture/search-text-warmer';
+import type { CaptureStore } from '../../src/main/core/capture/capture-store';
+import { append, newStore, Slabs } from './rows';
+
+/** Timers run by hand: `advance` moves the clock and runs what falls due, immediates included. */
+function manualTimers(): WarmerTimers & { advance(ms: number): void; pending(): number } {
+  let clock = 0;
+  let seq = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  const immediates: Array<() => void> = [];
+  const runImmediates = (): void => {
+    while (immediates.length > 0) immediates.shift()!();
+  };
+  return {
+    setTimeout: (fn, ms) => {
+      timers.set(++seq, { at: clock + ms, fn });
+      return seq;
+    },
+    clearTimeout: (handle) => void timers.delete(handle as number),
+    setImmediate: (fn) => immediates.push(fn),
+    now: () => clock,
+    advance(ms) {
+      const until = clock + ms;
+      for (;;) {
+        runImmediates();
+        const due = [...timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        clock = Math.max(clock, due[1].at);
+        due[1].fn();
+      }
+      clock = until;
+      runImmediates();
+    },
+    pending: () => timers.size + immediates.length,
+  };
+}
+
+/** The distinct payload buffers of a store's rows, in row order. */
+function buffersOf(store: CaptureStore): ArrayBufferLike[] {
+  const cols = store.scanColumns();
+  const seen: ArrayBufferLike[] = [];
+  for (let id = cols.firstId; id < cols.nextId; id++) {
+    const b = payloadBufferOf(cols, id & cols.mask);
+    if (b !== null && !seen.includes(b)) seen.push(b);
+  }
+  return seen;
+}
+
+describe("the filter's search text, made while capture is idle", () => {
+  it('makes the text of every buffer holding text frames once the store has been quiet', () => {
+    const store = newStore();
+    const slabs = new Slabs(1024);
+    for (let i = 0; i < 200; i++) append(store, { payload: `{"seq":${i},"side":"buy"}` }, slabs);
+    const cache = new BufferTextCache(1 << 20);
+    const timers = manualTimers();
+    const warmer = new SearchTextWarmer(store, { cache, timers, idleMs: 100 });
+    const buffers = buffersOf(store);
+    expect(buffers.length).toBeGreaterThan(3);
+    // The first look only notes where the store is; nothing is made before it has been quiet.
+    timers.advance(100);
+    expect(buffers.some((b) => cache.has(b, 0))).toBe(false);
+    timers.advance(100);
+    expect(buffers.every((b) => cache.has(b, 0))).toBe(true);
+    expect(warmer.warmedBuffers).toBe(buffers.length);
+    warmer.stop();
+    expect(timers.pending()).toBe(0);
+  });
+
+  it('waits while frames keep arriving, and then walks only the rows it has not seen', () => {
+    const store = newStore();
+    const slabs = new Slabs(1024);
+    const cache = new BufferTextCache(1 << 20);
+    const timers = manualTimers();
+    const warmer = new SearchTextWarmer(store, { cache, timers, idleMs: 100 });
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 50; i++) append(store, { payload: `{"round":${round},"i":${i}}` }, slabs);
+      timers.advance(100);
+    }
+    expect(warmer.warmedBuffers).toBe(0);
+    timers.advance(200);
+    const first = warmer.warmedBuffers;
+    expect(first).toBe(buffersOf(store).length);
+    for (let i = 0; i < 100; i++) append(store, { payload: `{"later":${i}}` }, new Slabs(1024));
+    timers.advance(300);
+    // The new rows' buffers, not the old ones again.
+    expect(warmer.warmedBuffers - first).toBe(buffersOf(store).length - first);
+    warmer.stop();
+  });
+
+  it('leaves binary and compressed frames alone, and stops at the cache limit instead of overflowing it', () => {
+    const store = newStore();
+    const binary = new Slabs(1024);
+    const compressed = new Slabs(1024);
+    const text = new Slabs(1024);
+    for (let i = 0; i < 30; i++) append(store, { opcode: 2, payload: new Uint8Array(40).fill(i) }, binary);
+    for (let i = 0; i < 30; i++) append(store, { opcode: 1, rsv1: true, payload: new Uint8Array(40).fill(0xf0) }, compressed);
+    for (let i = 0; i < 200; i++) append(store, { payload: `text row ${i} ${'x'.repeat(30)}` }, text);
+    const all = buffersOf(store);
+    const textBuffers = all.slice(-Math.ceil((200 * 44) / 1024));
+    // Room for two text buffers only.
+    const cache = new BufferTextCache(2 * 1024 + 100);
+    const timers = manualTimers();
+    const warmer = new SearchTextWarmer(store, { cache, timers, idleMs: 50 });
+    timers.advance(200);
+    expect(warmer.warmedBuffers).toBe(2);
+    expect(all.filter((b) => cache.has(b, 0))).toEqual(textBuffers.slice(0, 2));
+    expect(cache.hasRoomFor(1024)).toBe(false);
+    warmer.stop();
+  });
+
+  it('does not run after stop', () => {
+    const store = newStore();
+    append(store, { payload: 'hello' });
+    const cache = new BufferTextCache(1 << 20);
+    const timers = manualTimers();
+    const warmer = new SearchTextWarmer(store, { cache, timers, idleMs: 10 });
+    warmer.stop();
+    timers.advance(1000);
+    expect(warmer.warmedBuffers).toBe(0);
+  });
+});
