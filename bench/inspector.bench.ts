@@ -303,7 +303,7 @@ async function framescope(browser: Browser): Promise<{ figures: Figures; detail:
     await page.getByTestId('frame-body').focus();
     await page.keyboard.press('End');
     await page.waitForTimeout(300);
-    if (process.env.BENCH_TRACE) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'renderer.scheduler'] });
+    if (process.env.BENCH_TRACE) await browser.startTracing(page, { categories: process.env.BENCH_TRACE_CATEGORIES?.split(',') ?? ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'renderer.scheduler'] });
     const profiler = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : null;
     if (profiler) {
       await profiler.send('Profiler.enable');

@@ -240,9 +240,9 @@ function grow(a: Int32Array): Int32Array<ArrayBuffer> {
 }
 
 /** Hits of a prefilter in a text: starts and ends, overlapping ones included, at most `limit`. */
-function findHits(str: string, p: Prefilter, limit = Infinity): { starts: Int32Array; ends: Int32Array; count: number } {
-  let starts = new Int32Array(64);
-  let ends = new Int32Array(64);
+function findHits(str: string, p: Prefilter, limit = Infinity, capacity = 64): { starts: Int32Array; ends: Int32Array; count: number } {
+  let starts = new Int32Array(capacity);
+  let ends = new Int32Array(capacity);
   let count = 0;
   const push = (at: number, end: number): void => {
     if (count === starts.length) {
@@ -306,15 +306,22 @@ class BufferScan {
     readonly buffer: ArrayBufferLike,
     private readonly text: BufferText,
     prefilter: Prefilter | null,
+    hitCapacityHint = 64,
   ) {
     this.str = text.str;
     this.builtAt = text.builtAt;
     if (prefilter !== null) {
-      const hits = findHits(this.str, prefilter);
+      // Sized for as many hits as the previous buffer had: buffers of one stream look alike, and growing twice per buffer showed in profiles.
+      const hits = findHits(this.str, prefilter, Infinity, hitCapacityHint);
       this.hitStarts = hits.starts;
       this.hitEnds = hits.ends;
       this.hitCount = hits.count;
     }
+  }
+
+  /** How many prefilter hits the buffer has. */
+  get hits(): number {
+    return this.hitCount;
   }
 
   /** Does a prefilter hit lie wholly inside [start, end)? */
@@ -545,7 +552,7 @@ export async function scanFrames(
   const scanOf = (buffer: ArrayBufferLike, id: number): BufferScan => {
     let b = scans.get(buffer);
     if (b === undefined || id >= b.builtAt) {
-      b = new BufferScan(buffer, cache.get(buffer, cols.nextId, id), prefilter);
+      b = new BufferScan(buffer, cache.get(buffer, cols.nextId, id), prefilter, lastScan === null ? 64 : Math.max(64, (lastScan.hits * 1.25) | 0));
       scans.set(buffer, b);
     }
     return b;

@@ -312,7 +312,8 @@ export function FrameTable(props: Props) {
     [windowKey, follow, selectedId, timeMode, unit, props.highlight, props.showConnection, props.loaded, follow ? props.version : 0],
   );
   const { items, missing } = drawn;
-  useEffect(() => {
+  // Before paint: the request for rows on screen goes out in the task that found them missing.
+  useLayoutEffect(() => {
     if (missing.length > 0) loader.want(missing);
   });
 

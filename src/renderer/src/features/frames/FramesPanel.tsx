@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { FrameClass, FramescopeApi } from '../../../../shared/contract';
 import { formatBytes, formatTime } from '../../format';
 import { useFramesVersion, type AppStore } from '../../state/app-store';
@@ -78,7 +78,8 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
 
   const built = useMemo(() => buildQuery(filter, connectionId), [filter, connectionId]);
   const queryKey = built.query ? JSON.stringify(built.query) : null;
-  useEffect(() => {
+  // A layout effect, so the scan is asked for in the same task as the keystroke, not a frame later.
+  useLayoutEffect(() => {
     if (built.query) view.setQuery(built.query, performance.now());
     // queryKey stands for the query's content; a new object with the same content is the same query.
   }, [queryKey]);
