@@ -1,4 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBrowserHost, type RunningHost } from './browser-host';
 import { startServerFromUi } from './server-ui';
 
@@ -67,6 +70,25 @@ test('binary as hex: invalid input points at the bad character; valid input goes
   await expect(rows.nth(0).getByTestId('frame-opcode')).toHaveText('binary');
   await expect(rows.nth(0).getByTestId('frame-preview')).toHaveText('de ad be ef');
   await expect(rows.nth(1).getByTestId('frame-opcode')).toHaveText('binary');
+});
+
+test('a file goes out as the person chose: a non-UTF-8 file as text is refused in words, as binary it is sent', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fs-e2e-file-'));
+  const file = join(dir, 'latin1.bin');
+  writeFileSync(file, Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+  await openEchoConnection(page);
+  await page.getByRole('tab', { name: 'File' }).click();
+  await page.getByTestId('composer-text').fill(file);
+  await expect(page.getByTestId('file-as')).toHaveValue('text');
+  await page.getByTestId('composer-send').click();
+  await expect(page.getByRole('alert').filter({ hasText: /is not UTF-8 text \(invalid byte 0xe9 at offset 3\)/ })).toBeVisible();
+  await expect(page.getByTestId('frame-row')).toHaveCount(0);
+  await page.getByTestId('file-as').selectOption('binary');
+  await page.getByTestId('composer-send').click();
+  const rows = page.getByTestId('frame-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0).getByTestId('frame-opcode')).toHaveText('binary');
+  await expect(rows.nth(0).getByTestId('frame-preview')).toHaveText('63 61 66 e9');
 });
 
 test('a message sent as three fragments appears as three frames on the wire', async ({ page }) => {

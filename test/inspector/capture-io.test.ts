@@ -185,6 +185,22 @@ describe('export', () => {
     expect(await ws.handlers.exportCapture({ format: 'ndjson', connectionIds: 'c1' as never })).toMatchObject({ ok: false, error: expect.stringContaining('connectionIds') });
   });
 
+  it('leaves a file that is already there alone unless told to replace it', async () => {
+    const ws = fresh();
+    await conversation(ws);
+    const dir = mkdtempSync(join(tmpdir(), 'fs-exists-'));
+    const target = join(dir, 'capture.har');
+    writeFileSync(target, 'yesterday’s capture');
+    const refused = await ws.handlers.exportCapture({ format: 'har', path: target });
+    expect(refused).toMatchObject({ ok: false, error: expect.stringContaining('already exists, so nothing was written') });
+    expect(readFileSync(target, 'utf8')).toBe('yesterday’s capture');
+    expect(readdirSync(dir)).toEqual(['capture.har']);
+    const replaced = value(await ws.handlers.exportCapture({ format: 'har', path: target, overwrite: true }));
+    expect(replaced.path).toBe(target);
+    expect(JSON.parse(readFileSync(target, 'utf8')).log.version).toBe('1.2');
+    expect(readdirSync(dir)).toEqual(['capture.har']);
+  });
+
   it('says so when there is nothing to export', async () => {
     const ws = fresh();
     expect(await ws.handlers.exportCapture({ format: 'har' })).toMatchObject({ ok: false, error: expect.stringContaining('empty') });

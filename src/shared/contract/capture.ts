@@ -147,6 +147,8 @@ export interface ExportRequest {
   connectionIds?: string[];
   /** HAR: also write close, ping and pong frames (Chrome does not). */
   includeControlFrames?: boolean;
+  /** Replace a file already at `path`. Without it such an export is refused and the file is left as it was. */
+  overwrite?: boolean;
 }
 
 export interface ExportResult {

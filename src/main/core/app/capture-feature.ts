@@ -278,10 +278,11 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     }
 
     let target = resolveUserPath(request.path);
-    try {
-      if ((await stat(target)).isDirectory()) target = join(target, fileName);
-    } catch {
-      // Not there yet: it is the file to create.
+    const existing = await stat(target).catch(() => null);
+    if (existing?.isDirectory()) target = join(target, fileName);
+    // A file that is there stays unless the person said to replace it: an export never destroys data unasked.
+    if (request.overwrite !== true && (await stat(target).catch(() => null)) !== null) {
+      return fail(`${target} already exists, so nothing was written: choose another name, or tick "Replace an existing file"`);
     }
     // Written beside the target and renamed at the end: a failed export never leaves half a file
     // in its place, nor destroys a file that was there.

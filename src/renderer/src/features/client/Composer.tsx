@@ -16,7 +16,10 @@ interface Props {
   connection: ConnectionInfo;
 }
 
-function payloadOf(mode: Mode, text: string): PayloadInput {
+/** How a file goes out: the same explicit choice on either side (the APIs' defaults differ: a client's file is text, a server's binary). */
+type FileAs = 'text' | 'binary';
+
+function payloadOf(mode: Mode, text: string, fileAs: FileAs): PayloadInput {
   switch (mode) {
     case 'json':
       return { kind: 'json', text };
@@ -25,7 +28,7 @@ function payloadOf(mode: Mode, text: string): PayloadInput {
     case 'base64':
       return { kind: 'base64', text };
     case 'file':
-      return { kind: 'file', path: text.trim() };
+      return { kind: 'file', path: text.trim(), binary: fileAs === 'binary' };
     default:
       return { kind: 'text', text };
   }
@@ -41,6 +44,7 @@ export function Composer({ api, connection }: Props) {
   const open = connection.state === 'open';
   const [mode, setMode] = useState<Mode>('text');
   const [text, setText] = useState('');
+  const [fileAs, setFileAs] = useState<FileAs>('text');
   const [fragments, setFragments] = useState('1');
   const [template, setTemplate] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
@@ -68,7 +72,7 @@ export function Composer({ api, connection }: Props) {
   const send = async (): Promise<void> => {
     if (!open) return;
     if (mode === 'raw') return sendRaw();
-    const payload = payloadOf(mode, text);
+    const payload = payloadOf(mode, text, fileAs);
     if (isClient) {
       const result = await api.send({ connectionId: connection.id, payload, fragments: Number(fragments) || 1, template });
       report(result, result.ok ? `sent ${result.value.bytes} bytes in ${result.value.frames} frame(s)` : '');
@@ -125,7 +129,7 @@ export function Composer({ api, connection }: Props) {
   };
 
   const saveMessage = async (): Promise<void> => {
-    const result = await api.saveMessage({ id: '', name: text.slice(0, 40) || 'message', payload: payloadOf(mode === 'raw' ? 'text' : mode, text) });
+    const result = await api.saveMessage({ id: '', name: text.slice(0, 40) || 'message', payload: payloadOf(mode === 'raw' ? 'text' : mode, text, fileAs) });
     if (result.ok) setSaved(result.value.messages);
     report(result, 'saved');
   };
@@ -168,6 +172,16 @@ export function Composer({ api, connection }: Props) {
           }}
           spellCheck={false}
         />
+      )}
+      {mode === 'file' && (
+        <Field label="Send the file as">
+          <Select
+            value={fileAs}
+            options={[['text', 'a text message (must be UTF-8)'], ['binary', 'a binary message (any bytes)']] as const}
+            onChange={setFileAs}
+            testId="file-as"
+          />
+        </Field>
       )}
       {mode === 'raw' && (
         <div className="raw-grid" data-testid="raw-crafter">
@@ -258,6 +272,7 @@ export function Composer({ api, connection }: Props) {
                     const p = message.payload;
                     setMode(p.kind === 'file' ? 'file' : p.kind);
                     setText(p.kind === 'file' ? p.path : p.text);
+                    if (p.kind === 'file') setFileAs(p.binary === true ? 'binary' : 'text');
                   }}
                 >
                   <option value="">Saved messages…</option>

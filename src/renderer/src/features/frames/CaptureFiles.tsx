@@ -27,6 +27,7 @@ export function ExportPopover({ api, connectionId, onClose }: ExportProps) {
   const [scope, setScope] = useState<'connection' | 'all'>(connectionId ? 'connection' : 'all');
   const [control, setControl] = useState(false);
   const [path, setPath] = useState('');
+  const [overwrite, setOverwrite] = useState(false);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -40,6 +41,7 @@ export function ExportPopover({ api, connectionId, onClose }: ExportProps) {
       path: toPath ? path : undefined,
       connectionIds: scope === 'connection' && connectionId ? [connectionId] : undefined,
       includeControlFrames: control,
+      overwrite: toPath ? overwrite : undefined,
     });
     setBusy(false);
     if (!result.ok) {
@@ -96,6 +98,9 @@ export function ExportPopover({ api, connectionId, onClose }: ExportProps) {
           onChange={(e) => setPath(e.target.value)}
           spellCheck={false}
         />
+      </label>
+      <label className="toggle">
+        <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} data-testid="export-overwrite" /> Replace an existing file
       </label>
       <div className="popover-actions">
         <button className="primary" disabled={busy || path.trim() === ''} onClick={() => void run(true)} data-testid="export-save">
