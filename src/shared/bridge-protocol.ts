@@ -1,7 +1,7 @@
 /**
  * The browser host's wire form of the contract: the same commands and event
- * batches as Electron IPC, as JSON over one WebSocket. Typed arrays in packed
- * frame batches travel as plain number arrays and are rebuilt on arrival.
+ * batches as Electron IPC, over one WebSocket: JSON text, and a binary form
+ * for replies that carry packed frames (see encodeReply).
  */
 import type { CommandName, CommandRequest, EventBatch } from './contract/index';
 import { COMMAND_NAMES } from './contract/index';
@@ -40,25 +40,79 @@ export function parseBridgeCall(text: string): BridgeCall | { error: string; id?
   return { id, command, request: request as CommandRequest<CommandName> };
 }
 
-/** JSON replacer that turns typed arrays into arrays. */
-export function encodeReply(reply: BridgeReply): string {
-  return JSON.stringify(reply, (_key, value: unknown) =>
-    ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value,
-  );
+/**
+ * A reply that carries packed frames (an event batch, a page of rows) travels
+ * as one binary message: a 16-byte head, the reply as JSON without the four
+ * numeric columns, then the columns' bytes, each 8-byte aligned so the
+ * receiver reads them in place (typed-array views, no parsing). A batch of
+ * thousands of rows was a JSON array of numbers per column: formatted on the
+ * main side, parsed and copied again in the page, and, in Chromium, turned
+ * from UTF-8 into a string first. Other replies stay JSON text.
+ *
+ * Head (little-endian): magic "FSB1", JSON byte length, row count, 0.
+ * Then JSON, zero padding to a multiple of 8, then time (float64 × count),
+ * length (float64 × count), connection (uint32 × count), bits (uint32 × count).
+ */
+const MAGIC = 0x31425346; // "FSB1" read as a little-endian uint32
+const HEAD_BYTES = 16;
+const COLUMNS = ['time', 'length', 'connection', 'bits'] as const;
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** The packed frames a reply carries, if any: an event batch's frames, or a getRows page. */
+function packedOf(reply: BridgeReply): PackedFrames | null {
+  if (reply.type === 'events') return reply.batch.frames;
+  const r = reply.result;
+  if (!r.ok || typeof r.value !== 'object' || r.value === null) return null;
+  const v = r.value as Partial<PackedFrames>;
+  return v.bits instanceof Uint32Array && v.time instanceof Float64Array ? (v as PackedFrames) : null;
 }
 
-/** Rebuild typed arrays of a batch that came over JSON. */
-export function reviveBatch(batch: EventBatch): EventBatch {
-  const frames = batch.frames as (PackedFrames & Record<string, unknown>) | null;
-  if (!frames) return batch;
-  return {
-    ...batch,
-    frames: {
-      ...frames,
-      connection: Uint32Array.from(frames.connection as ArrayLike<number>),
-      time: Float64Array.from(frames.time as ArrayLike<number>),
-      bits: Uint32Array.from(frames.bits as ArrayLike<number>),
-      length: Float64Array.from(frames.length as ArrayLike<number>),
-    },
-  };
+/** A reply as it goes over the bridge: binary when it carries packed frames, else JSON text. */
+export function encodeReply(reply: BridgeReply): string | Uint8Array {
+  const packed = packedOf(reply);
+  if (packed === null) return JSON.stringify(reply);
+  const rest = { ...packed, time: null, length: null, connection: null, bits: null };
+  const json = new TextEncoder().encode(
+    JSON.stringify(reply.type === 'events' ? { ...reply, batch: { ...reply.batch, frames: rest } } : { ...reply, result: { ok: true, value: rest } }),
+  );
+  const count = packed.count;
+  const columnsAt = align8(HEAD_BYTES + json.length);
+  const out = new Uint8Array(columnsAt + count * 8 * 2 + count * 4 * 2);
+  const head = new DataView(out.buffer);
+  head.setUint32(0, MAGIC, true);
+  head.setUint32(4, json.length, true);
+  head.setUint32(8, count, true);
+  out.set(json, HEAD_BYTES);
+  let at = columnsAt;
+  for (const name of COLUMNS) {
+    const column = packed[name];
+    // Copied as bytes; a column longer than count (a view into a bigger array) contributes its first count values.
+    const bytes = new Uint8Array(column.buffer, column.byteOffset, count * column.BYTES_PER_ELEMENT);
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return out;
+}
+
+/**
+ * A reply from the bridge: JSON text, or the binary form above, whose columns
+ * become views into the message's own bytes. Anything else throws (the
+ * caller drops the message: it cannot come from this host).
+ */
+export function decodeReply(data: string | ArrayBuffer): BridgeReply {
+  if (typeof data === 'string') return JSON.parse(data) as BridgeReply;
+  const head = new DataView(data);
+  if (data.byteLength < HEAD_BYTES || head.getUint32(0, true) !== MAGIC) throw new Error('not a Framescope bridge message');
+  const jsonLength = head.getUint32(4, true);
+  const count = head.getUint32(8, true);
+  const columnsAt = align8(HEAD_BYTES + jsonLength);
+  if (columnsAt + count * 24 > data.byteLength) throw new Error('a bridge message was cut short');
+  const reply = JSON.parse(new TextDecoder().decode(new Uint8Array(data, HEAD_BYTES, jsonLength))) as BridgeReply;
+  const packed = (reply.type === 'events' ? reply.batch.frames : (reply.result as { value: PackedFrames }).value) as PackedFrames;
+  packed.time = new Float64Array(data, columnsAt, count);
+  packed.length = new Float64Array(data, columnsAt + count * 8, count);
+  packed.connection = new Uint32Array(data, columnsAt + count * 16, count);
+  packed.bits = new Uint32Array(data, columnsAt + count * 20, count);
+  return reply;
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Workspace } from '../../src/main/core/app/workspace';
 import { startWebHost, type WebHost } from '../../src/main/web/web-host';
-import type { BridgeReply } from '../../src/shared/bridge-protocol';
+import { decodeReply, type BridgeReply } from '../../src/shared/bridge-protocol';
 
 let host: WebHost;
 let workspace: Workspace;
@@ -98,7 +98,9 @@ describe('browser host', () => {
     const { status, ws } = await upgrade(`?token=${host.token}`, `http://127.0.0.1:${host.port}`);
     expect(status).toBe(101);
     const replies: BridgeReply[] = [];
-    ws!.on('message', (data) => replies.push(JSON.parse(data.toString())));
+    ws!.on('message', (data: Buffer, isBinary) =>
+      replies.push(decodeReply(isBinary ? new Uint8Array(data).slice().buffer : data.toString())),
+    );
     ws!.send(JSON.stringify({ id: 1, command: 'startServer', request: { port: 0, routes: [{ path: '/echo', app: 'echo' }] } }));
     ws!.send(JSON.stringify({ id: 2, command: 'noSuchCommand', request: {} }));
     await expect.poll(() => replies.filter((r) => r.type === 'result').length).toBe(2);

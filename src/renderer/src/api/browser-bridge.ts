@@ -3,7 +3,7 @@
  * Electron preload, spoken over one WebSocket to /bridge. The launch token
  * rides along from the page URL (the host also set it as a SameSite cookie).
  */
-import { BRIDGE_PATH, reviveBatch, type BridgeReply } from '../../../shared/bridge-protocol';
+import { BRIDGE_PATH, decodeReply, type BridgeReply } from '../../../shared/bridge-protocol';
 import {
   COMMAND_NAMES,
   type CommandHandlers,
@@ -29,11 +29,18 @@ export function createBrowserBridge(location: Location): FramescopeApi {
       socket.addEventListener('error', () => reject(new Error('cannot reach the Framescope host')), { once: true });
     });
     ready.catch(() => undefined);
+    // Replies carrying frames come as binary messages whose columns are read in place.
+    socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', (event) => {
-      const reply = JSON.parse(String(event.data)) as BridgeReply;
+      let reply: BridgeReply;
+      try {
+        reply = decodeReply(event.data as string | ArrayBuffer);
+      } catch {
+        // Not a message this host sends: nothing to deliver.
+        return;
+      }
       if (reply.type === 'events') {
-        const batch = reviveBatch(reply.batch);
-        for (const listener of listeners) listener(batch);
+        for (const listener of listeners) listener(reply.batch);
       } else {
         pending.get(reply.id)?.(reply.result);
         pending.delete(reply.id);

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { decodeReply, encodeReply, type BridgeReply } from '../../src/shared/bridge-protocol';
+import type { EventBatch } from '../../src/shared/contract';
+import type { PackedFrames } from '../../src/shared/records';
+
+function packed(count: number, extra = 0): PackedFrames {
+  // Columns longer than count, as views into bigger arrays can be: only count values travel.
+  const time = new Float64Array(count + extra).map((_, i) => 1_764_777_000_000 + i * 0.125);
+  return {
+    firstId: 41,
+    count,
+    connection: new Uint32Array(count + extra).map((_, i) => i % 3),
+    connectionIds: ['c1', 's1-c1', 'c"2'],
+    time,
+    bits: new Uint32Array(count + extra).map((_, i) => 0x81 + i),
+    length: new Float64Array(count + extra).map((_, i) => i * 1000 + 2 ** 40),
+    preview: Array.from({ length: count }, (_, i) => `{"seq":${i},"é":"\\u0001"}`),
+  };
+}
+
+function batch(frames: PackedFrames | null): EventBatch {
+  return {
+    seq: 7,
+    frames,
+    connections: [],
+    servers: [],
+    logs: [{ time: 1, level: 'info', source: 'x', message: 'ünïcode ✓' } as never],
+    tail: [],
+    tails: [],
+    capture: { frames: 3, bytes: 10, evicted: 0, budgetBytes: 1 << 20 } as never,
+    skipped: 2,
+  };
+}
+
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer;
+
+describe('the browser bridge wire form', () => {
+  it('sends an event batch with frames as one binary message whose columns come back as typed arrays, values intact', () => {
+    const frames = packed(5, 3);
+    const wire = encodeReply({ type: 'events', batch: batch(frames) });
+    expect(wire).toBeInstanceOf(Uint8Array);
+    const back = decodeReply(toArrayBuffer(wire as Uint8Array)) as Extract<BridgeReply, { type: 'events' }>;
+    const f = back.batch.frames!;
+    expect(f.time).toBeInstanceOf(Float64Array);
+    expect(f.connection).toBeInstanceOf(Uint32Array);
+    expect([...f.time]).toEqual([...frames.time.subarray(0, 5)]);
+    expect([...f.length]).toEqual([...frames.length.subarray(0, 5)]);
+    expect([...f.connection]).toEqual([...frames.connection.subarray(0, 5)]);
+    expect([...f.bits]).toEqual([...frames.bits.subarray(0, 5)]);
+    expect(f.preview).toEqual(frames.preview);
+    expect(f.connectionIds).toEqual(frames.connectionIds);
+    expect({ ...back.batch, frames: null }).toEqual({ ...batch(null) });
+  });
+
+  it('sends a page of rows as binary too, keeping its ids; other replies as JSON text', () => {
+    const page = { ...packed(3), ids: [5, 9, 200] };
+    const wire = encodeReply({ type: 'result', id: 12, result: { ok: true, value: page } });
+    expect(wire).toBeInstanceOf(Uint8Array);
+    const back = decodeReply(toArrayBuffer(wire as Uint8Array));
+    expect(back).toMatchObject({ type: 'result', id: 12, result: { ok: true, value: { ids: [5, 9, 200], count: 3, firstId: 41 } } });
+    expect([...((back as { result: { value: PackedFrames } }).result.value.bits)]).toEqual([0x81, 0x82, 0x83]);
+
+    const plain: BridgeReply = { type: 'result', id: 13, result: { ok: false, error: 'no frame #3' } };
+    expect(typeof encodeReply(plain)).toBe('string');
+    expect(decodeReply(encodeReply(plain) as string)).toEqual(plain);
+    const empty: BridgeReply = { type: 'events', batch: batch(null) };
+    expect(decodeReply(encodeReply(empty) as string)).toEqual(empty);
+    const zeroRows = decodeReply(toArrayBuffer(encodeReply({ type: 'events', batch: batch(packed(0)) }) as Uint8Array));
+    expect((zeroRows as { batch: EventBatch }).batch.frames!.count).toBe(0);
+  });
+
+  it('refuses bytes that are not its own, or cut short, with an error instead of garbage', () => {
+    expect(() => decodeReply(new ArrayBuffer(8))).toThrow(/not a Framescope bridge message/);
+    expect(() => decodeReply(new TextEncoder().encode('GARBAGE-GARBAGE-GARBAGE').buffer)).toThrow(/not a Framescope bridge message/);
+    const wire = encodeReply({ type: 'events', batch: batch(packed(4)) }) as Uint8Array;
+    expect(() => decodeReply(toArrayBuffer(wire.subarray(0, wire.length - 8)))).toThrow(/cut short/);
+  });
+});
