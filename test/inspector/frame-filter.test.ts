@@ -44,6 +44,18 @@ describe('the frame filter, run where the payloads are', () => {
     expect(await ids(store, { unit: 'frames', text: { pattern: 'wörld', regex: false, caseSensitive: true } })).toEqual([0]);
   });
 
+  it('classes rows with reserved opcodes (an imported capture can hold them) as violations', async () => {
+    const store = newStore();
+    append(store, { opcode: 3, payload: 'reserved data opcode' });
+    append(store, { opcode: 0xb, payload: 'reserved control opcode' });
+    append(store, { opcode: 2, payload: 'binary' });
+    append(store, { opcode: 0xa, payload: 'pong' });
+    expect(await ids(store, { unit: 'frames', classes: ['violation'] })).toEqual([0, 1]);
+    expect(await ids(store, { unit: 'frames', classes: ['binary'] })).toEqual([2]);
+    expect(await ids(store, { unit: 'frames', classes: ['control'] })).toEqual([3]);
+    expect(await ids(store, { unit: 'frames', classes: ['violation'], text: { pattern: 'control', regex: false, caseSensitive: false } })).toEqual([1]);
+  });
+
   it('filters by direction, class, connection and time', async () => {
     const store = newStore();
     append(store, { conn: 'c1', dir: 'out', opcode: 1, payload: 'a', time: 100 });

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { unpackFrameBits } from '../../src/shared/frame-bits';
 import { eventually } from './app-fakes';
+import { MAX_REFUSALS_KEPT } from '../../src/main/core/server/embedded-server';
 import { type TestServer, startTestServer } from './helpers';
 import { RawClient, rawRequest, upgradeRequest } from './raw-client';
 
@@ -101,6 +102,30 @@ describe('handshake refusals from raw TCP requests', () => {
     await healthy.send([{ opcode: 1, payload: 'still served' }]);
     expect(await healthy.until(() => healthy.messages().length === 1)).toBe(true);
     healthy.destroy();
+  });
+
+  it('keeps a closed connection in its history through a flood of refusals, each history bounded on its own', async () => {
+    const s = await start(echo);
+    const ws = await open(`${s.info.url}/echo`);
+    expect(await echoOnce(ws, 'before the flood')).toBe('before the flood');
+    const closedId = s.server.connectionViews()[0].id;
+    ws.close();
+    await eventually(() => s.server.state.connections === 0);
+    const refusals: string[] = [];
+    for (let i = 0; i < MAX_REFUSALS_KEPT + 20; i++) {
+      const r = await rawRequest(s.port, upgradeRequest(`/nowhere-${i}`, s.port));
+      expect(r.status).toBe(404);
+    }
+    await eventually(() => failedWith(s, 404).length === MAX_REFUSALS_KEPT + 20);
+    for (const c of failedWith(s, 404)) refusals.push(c.id);
+    // The closed connection is still known, with its handshake.
+    expect(s.server.knows(closedId)).toBe(true);
+    expect(s.server.handshakeOf(closedId)?.response?.status).toBe(101);
+    // Refusals: the newest MAX_REFUSALS_KEPT, not more.
+    const kept = refusals.filter((id) => s.server.knows(id));
+    expect(kept).toHaveLength(MAX_REFUSALS_KEPT);
+    expect(s.server.handshakeOf(kept[kept.length - 1])?.response?.status).toBe(404);
+    expect(s.server.knows(refusals[0])).toBe(false);
   });
 
   it('answers 503 with Retry-After at the server cap while the open ones carry on (ntopng)', async () => {

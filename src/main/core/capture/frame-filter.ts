@@ -685,8 +685,10 @@ export async function scanFrames(
       if (bits & VIOLATION_BIT) cls = VIOLATION;
       else if (opcode === 0x1) cls = TEXT;
       else if (opcode === 0x2) cls = BINARY;
-      else if (opcode >= 0x8) cls = CONTROL;
-      else if (opcode !== 0) cls = BINARY;
+      else if (opcode >= 0x8 && opcode <= 0xa) cls = CONTROL;
+      // Reserved opcodes (3–7, 0xB–0xF), which only an import can bring as rows (the live decoder makes
+      // them violation rows): a frame that fails the connection (RFC 6455 §5.2), so a violation.
+      else if (opcode !== 0) cls = VIOLATION;
       else cls = 0;
 
       // Message bookkeeping: data frames open a message, continuations extend it.

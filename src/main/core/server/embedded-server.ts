@@ -76,7 +76,9 @@ export class EmbeddedServer {
   private wss: WebSocketServer | null = null;
   private routes: MountedRoute[] = [];
   private readonly open = new Map<string, ServerConnection>();
-  private readonly history = new Map<string, ServerConnection | RefusalRecord>();
+  /** Closed connections and refused handshakes, kept apart: a flood of refusals must not push closed connections out. */
+  private readonly closedHistory = new Map<string, ServerConnection>();
+  private readonly refusalHistory = new Map<string, RefusalRecord>();
   /** Sockets waiting for their upgrade request, with their deadlines, oldest first. */
   private readonly pendingHandshakes = new Map<Duplex, number>();
   private handshakeSweep: NodeJS.Timeout | null = null;
@@ -529,7 +531,7 @@ export class EmbeddedServer {
 
   private record(refusal: RefusalRecord): void {
     this.refusals++;
-    this.remember(refusal.id, refusal);
+    remember(this.refusalHistory, refusal.id, refusal, MAX_REFUSALS_KEPT);
     this.log('warn', `refused ${refusal.id} from ${refusal.remoteAddress}${refusal.path ? ` for ${refusal.path}` : ''}: ${refusal.reason}`);
     this.deps.publishConnection({
       id: refusal.id,
@@ -555,17 +557,9 @@ export class EmbeddedServer {
     this.publish({ refusals: this.refusals });
   }
 
-  private remember(id: string, entry: ServerConnection | RefusalRecord): void {
-    this.history.set(id, entry);
-    if (this.history.size > MAX_REFUSALS_KEPT + MAX_CLOSED_KEPT) {
-      const oldest = this.history.keys().next().value;
-      if (oldest !== undefined) this.history.delete(oldest);
-    }
-  }
-
   private connectionClosed(conn: ServerConnection): void {
     this.open.delete(conn.id);
-    this.remember(conn.id, conn);
+    remember(this.closedHistory, conn.id, conn, MAX_CLOSED_KEPT);
     const info = conn.info();
     this.deps.publishConnection(info);
     this.log(info.error ? 'warn' : 'info', `${conn.id} closed with ${info.closeCode ?? 'no code'}${info.closeReason ? ` (${info.closeReason})` : ''}${info.error ? `: ${info.error}` : ''}`);
@@ -581,7 +575,7 @@ export class EmbeddedServer {
 
   /** Whether this server ever had a connection or refusal with this id (open, or kept in history). */
   knows(id: string): boolean {
-    return this.open.has(id) || this.history.has(id);
+    return this.open.has(id) || this.closedHistory.has(id) || this.refusalHistory.has(id);
   }
 
   /** Subscriptions per connection id, over every route whose app keeps some. */
@@ -651,7 +645,7 @@ export class EmbeddedServer {
 
   /** The handshake of an accepted or refused connection of this server. */
   handshakeOf(id: string): HandshakeView | undefined {
-    const entry = this.open.get(id) ?? this.history.get(id);
+    const entry = this.open.get(id) ?? this.closedHistory.get(id) ?? this.refusalHistory.get(id);
     if (!entry) return undefined;
     const base = this.info.url || `${this.config.tls ? 'wss' : 'ws'}://${this.config.host}:${this.info.port}`;
     return entry instanceof ServerConnection ? acceptedHandshakeView(entry, base, this.routes, this.config.policy) : refusedHandshakeView(entry, base);
@@ -669,5 +663,14 @@ export class EmbeddedServer {
     this.info = next as unknown as ServerInfo;
     this.deps.publishServer(this.info);
     return this.info;
+  }
+}
+
+/** Keeps an entry in a bounded history, dropping the oldest beyond `max`. */
+function remember<T>(history: Map<string, T>, id: string, entry: T, max: number): void {
+  history.set(id, entry);
+  if (history.size > max) {
+    const oldest = history.keys().next().value;
+    if (oldest !== undefined) history.delete(oldest);
   }
 }
