@@ -196,7 +196,7 @@ describe('the frame filter, run where the payloads are', () => {
 
   // Whatever the rows and the query, the scan gives what a plain per-row filter over decoded payloads gives.
   it('agrees with a naive filter (property)', async () => {
-    const words = ['alpha', 'beta', 'Gamma', 'ünï', 'x1', 'y22', '{"k":1}', ''];
+    const words = ['alpha', 'beta', 'Gamma', 'ALPHA', 'ünï', 'x1', 'y22', '{"k":1}', '{"K":2}', ''];
     const row = fc.record({
       conn: fc.constantFrom('c1', 'c2'),
       dir: fc.constantFrom('in', 'out') as fc.Arbitrary<'in' | 'out'>,
@@ -204,10 +204,12 @@ describe('the frame filter, run where the payloads are', () => {
       words: fc.array(fc.constantFrom(...words), { maxLength: 4 }),
     });
     const query = fc.record({
-      pattern: fc.constantFrom('alpha', 'a', 'ET', '^beta', 'y2+$', 'ü', '"k"', 'x1|gamma', '\\d'),
+      pattern: fc.constantFrom('alpha', 'a', 'ET', '^beta', 'y2+$', 'ü', '"k"', 'x1|gamma', '\\d', '"K":\\d'),
       regex: fc.boolean(),
       caseSensitive: fc.boolean(),
       direction: fc.constantFrom(undefined, 'in', 'out') as fc.Arbitrary<'in' | 'out' | undefined>,
+      // Both forms of a case-insensitive search (see lowerForLowercaseText) must find the same rows.
+      lowered: fc.constantFrom('always', 'never') as fc.Arbitrary<'always' | 'never'>,
     });
     await fc.assert(
       fc.asyncProperty(fc.array(row, { maxLength: 40 }), query, async (rows, q) => {
@@ -218,7 +220,9 @@ describe('the frame filter, run where the payloads are', () => {
         const source = q.regex ? q.pattern : q.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         const re = new RegExp(source, q.caseSensitive ? '' : 'i');
         const expected = rows.flatMap((r, i) => ((!q.direction || r.dir === q.direction) && re.test(texts[i]) ? [i] : []));
-        const got = await ids(store, { unit: 'frames', direction: q.direction, text: { pattern: q.pattern, regex: q.regex, caseSensitive: q.caseSensitive } });
+        const got = await ids(store, { unit: 'frames', direction: q.direction, text: { pattern: q.pattern, regex: q.regex, caseSensitive: q.caseSensitive } }, 0, {
+          lowered: q.lowered,
+        });
         expect(got).toEqual(expected);
       }),
       { numRuns: 400 },
@@ -267,17 +271,18 @@ describe('deciding many payloads with one search over their buffer', () => {
   // Payloads packed back to back, so a match can run from one into the next: the answer per
   // payload must still be what the regex gives on that payload alone.
   it('agrees with a naive filter when payloads touch (property)', async () => {
-    const piece = fc.constantFrom('a', 'b', '1', '2', '7', ' ', '"', ':', 'é', 'xy');
+    // Capitals too: a case-insensitive sweep runs lowered where a buffer has few, and a payload holding one is tested whole.
+    const piece = fc.constantFrom('a', 'b', '1', '2', '7', ' ', '"', ':', 'é', 'xy', 'A', 'XY');
     const payload = fc.array(piece, { maxLength: 6 }).map((p) => p.join(''));
-    const pattern = fc.constantFrom('\\d{2}', 'a\\w*b', '[ab]{2}', '7|ab', 'b\\s?1', '\\d+7', 'x.{0,2}a', '"\\w', 'é\\d', '[0-9a]{3}');
+    const pattern = fc.constantFrom('\\d{2}', 'a\\w*b', '[ab]{2}', '7|ab', 'b\\s?1', '\\d+7', 'x.{0,2}a', '"\\w', 'é\\d', '[0-9a]{3}', 'XY?a', 'a(?:b|Y)', 'A\\x41');
     await fc.assert(
-      fc.asyncProperty(fc.array(payload, { maxLength: 30 }), pattern, fc.boolean(), async (texts, source, caseSensitive) => {
+      fc.asyncProperty(fc.array(payload, { maxLength: 30 }), pattern, fc.boolean(), fc.constantFrom('always', 'never'), async (texts, source, caseSensitive, lowered) => {
         const store = newStore();
         const slabs = new Slabs(64, false);
         texts.forEach((t) => append(store, { payload: t }, slabs));
         const re = new RegExp(source, caseSensitive ? '' : 'i');
         const expected = texts.flatMap((t, i) => (re.test(t) ? [i] : []));
-        expect(await ids(store, { unit: 'frames', text: { pattern: source, regex: true, caseSensitive } })).toEqual(expected);
+        expect(await ids(store, { unit: 'frames', text: { pattern: source, regex: true, caseSensitive } }, 0, { lowered })).toEqual(expected);
       }),
       { numRuns: 1500 },
     );

@@ -188,3 +188,47 @@ function prefilterMisses(prefilters: Prefilter[], payload: string): string[] {
     })
     .map((p) => String(p.re));
 }
+
+describe('a case-insensitive regex lowered, for text without capitals', () => {
+  it('lowers letters, letter escapes and identity escapes, and refuses what it cannot vouch for', async () => {
+    const { lowerForLowercaseText } = await import('../../src/main/core/capture/text-matcher');
+    expect(lowerForLowercaseText('"Side":"(BUY|sell)",\\d{2}')).toBe('"side":"(buy|sell)",\\d{2}');
+    expect(lowerForLowercaseText('\\x41\\u0042\\Q\\D\\W\\S[0-9_\\d]')).toBe('abq\\D\\W\\S[0-9_\\d]');
+    expect(lowerForLowercaseText('(?<Name>X)(?:Y)')).toBe('(?<Name>x)(?:y)');
+    for (const refused of ['[A-Z]', '[a-f]', '[\\x41]', 'é', '(?=A)', '(?!a)', '(?<=a)b', '\\bA', '(a)\\1', '\\p{L}', '\\k<n>']) {
+      expect(lowerForLowercaseText(refused)).toBeNull();
+    }
+  });
+
+  const atom = fc.constantFrom('a', 'B', 'c', '\\d', '\\w', '\\W', '.', '[0-9]', '[^_]', '(A|b)', '(?:aB)', '\\x41', '\\u0062', '\\Q', '\\.', '[]', '_', ' ');
+  const quantifier = fc.constantFrom('', '?', '*', '+', '{2}', '{1,2}');
+  const pattern = fc.array(fc.tuple(atom, quantifier), { minLength: 1, maxLength: 4 }).map((parts) => parts.map(([a, q]) => a + q).join(''));
+
+  it('matches exactly what the original matches, on text without capitals (property)', async () => {
+    const { lowerForLowercaseText } = await import('../../src/main/core/capture/text-matcher');
+    const text = fc.array(fc.constantFrom('a', 'b', 'c', 'q', '1', '.', '_', ' ', '-'), { maxLength: 14 }).map((c) => c.join(''));
+    await fc.assert(
+      fc.property(pattern, text, (source, t) => {
+        const lowered = lowerForLowercaseText(source);
+        if (lowered === null) return;
+        const found = (re: RegExp): string[] => [...t.matchAll(re)].map((m) => `${m.index}:${m[0]}`);
+        expect(found(new RegExp(lowered, 'g'))).toEqual(found(new RegExp(source, 'gi')));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('on any text, what the lowered form matches the original matches too (property)', async () => {
+    const { lowerForLowercaseText } = await import('../../src/main/core/capture/text-matcher');
+    const text = fc.array(fc.constantFrom('a', 'A', 'b', 'B', 'c', 'C', 'q', 'Q', '1', '.', '_'), { maxLength: 14 }).map((c) => c.join(''));
+    await fc.assert(
+      fc.property(pattern, text, (source, t) => {
+        const lowered = lowerForLowercaseText(source);
+        if (lowered === null) return;
+        const whole = new RegExp(`^(?:${source})$`, 'i');
+        for (const m of t.matchAll(new RegExp(lowered, 'g'))) expect(whole.test(m[0])).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -144,6 +144,11 @@ export interface BufferText {
   high: Int32Array | null;
   highCount: number;
   dense: boolean;
+  /** Positions of capital letters A–Z (found on first need), for lowered case-insensitive searches; null until then. */
+  upper: Int32Array | null;
+  upperCount: number;
+  /** Too many capitals to list: lowered searches are not used on this buffer. */
+  upperDense: boolean;
 }
 
 const HIGH_BYTES = /[\x80-\xff]/g;
@@ -170,6 +175,27 @@ function findHigh(entry: BufferText, buffer: ArrayBufferLike): void {
   }
   entry.high = high;
   entry.highCount = count;
+}
+
+const CAPITALS = /[A-Z]/g;
+/** Beyond this many capitals in a buffer, a case-insensitive search runs as written (see lowerForLowercaseText). */
+const MAX_UPPER_POSITIONS = 4096;
+
+/** Finds a buffer's capital letters once; text without any (much JSON) is the common case. */
+function findUpper(entry: BufferText): void {
+  let upper = new Int32Array(16);
+  let count = 0;
+  CAPITALS.lastIndex = 0;
+  for (let m = CAPITALS.exec(entry.str); m !== null; m = CAPITALS.exec(entry.str)) {
+    if (count === MAX_UPPER_POSITIONS) {
+      entry.upperDense = true;
+      break;
+    }
+    if (count === upper.length) upper = grow(upper);
+    upper[count++] = m.index;
+  }
+  entry.upper = upper;
+  entry.upperCount = count;
 }
 
 /**
@@ -211,7 +237,7 @@ export class BufferTextCache {
         this.chars = str.length;
       }
     }
-    const entry: BufferText = { str, builtAt: nextId, high: null, highCount: 0, dense: false };
+    const entry: BufferText = { str, builtAt: nextId, high: null, highCount: 0, dense: false, upper: null, upperCount: 0, upperDense: false };
     this.map.set(buffer, entry);
     return entry;
   }
@@ -285,6 +311,28 @@ export function choosePrefilter(prefilters: readonly Prefilter[], sample: string
   return { prefilter: best, hits: best === null ? Infinity : fewest };
 }
 
+/**
+ * Which of two regexes that find the same things in text without capitals runs faster here,
+ * timed over a sample: V8's irregexp is several times faster on some patterns case-sensitive
+ * ("side":"… in JSON) and on others case-insensitive (literals that start with a letter).
+ * Only speed depends on the answer, never what a scan finds.
+ */
+export function fasterOnSample(a: RegExp, b: RegExp, sample: string, now: () => number = () => performance.now()): RegExp {
+  const text = sample.length > 1 << 18 ? sample.slice(0, 1 << 18) : sample;
+  const once = (re: RegExp): number => {
+    const t = now();
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) re.lastIndex = m.index + 1;
+    return now() - t;
+  };
+  // The best of a few runs, after one that is not counted (V8 compiles a regex to machine code
+  // only once it has run): a run takes well under a millisecond, so one alone is mostly noise.
+  const best = (re: RegExp): number => Math.min(once(re), once(re), once(re));
+  once(a);
+  once(b);
+  return best(b) < best(a) ? b : a;
+}
+
 /** Above this share of payloads with a prefilter hit, a sweep (where allowed) is cheaper than testing each. */
 const SWEEP_ABOVE_HIT_RATE = 0.05;
 
@@ -299,6 +347,9 @@ class BufferScan {
   private hitCount = 0;
   private hitCursor = 0;
   private highCursor = 0;
+  private upperCursor = 0;
+  /** The hits are of a case-insensitive prefilter's lowered form: a row with capitals may hold others. */
+  readonly loweredHits: boolean = false;
   readonly str: string;
   readonly builtAt: number;
 
@@ -307,10 +358,16 @@ class BufferScan {
     private readonly text: BufferText,
     prefilter: Prefilter | null,
     hitCapacityHint = 64,
+    /** Search with the prefilter's lowered form where this buffer has few capitals. */
+    preferLowered = false,
   ) {
     this.str = text.str;
     this.builtAt = text.builtAt;
     if (prefilter !== null) {
+      if (preferLowered && prefilter.lowered !== null && this.fewCapitals()) {
+        this.loweredHits = true;
+        prefilter = { re: prefilter.lowered, literal: null, lowered: null };
+      }
       // Sized for as many hits as the previous buffer had: buffers of one stream look alike, and growing twice per buffer showed in profiles.
       const hits = findHits(this.str, prefilter, Infinity, hitCapacityHint);
       this.hitStarts = hits.starts;
@@ -334,6 +391,26 @@ class BufferScan {
     this.hitCursor = k;
     for (let j = k; j < count && starts[j] < end; j++) if (this.hitEnds[j] <= end) return true;
     return false;
+  }
+
+  /** Few enough capitals A–Z to list, so lowered case-insensitive searches can be used here. */
+  fewCapitals(): boolean {
+    const t = this.text;
+    if (t.upper === null) findUpper(t);
+    return !t.upperDense;
+  }
+
+  /** Does [start, end) hold a capital A–Z? (Only after fewCapitals() said yes.) */
+  hasCapital(start: number, end: number): boolean {
+    const t = this.text;
+    const upper = t.upper as Int32Array;
+    const count = t.upperCount;
+    if (count === 0) return false;
+    let k = this.upperCursor;
+    if (k > 0 && upper[k - 1] >= start) k = lowerBound(upper, count, start);
+    while (k < count && upper[k] < start) k++;
+    this.upperCursor = k;
+    return k < count && upper[k] < end;
   }
 
   /** Is the whole buffer ASCII (the usual text stream), so no row of it needs a look? */
@@ -417,7 +494,13 @@ function sweep(
   mask: number,
   chunkStart: number,
   answers: Uint8Array,
+  /** `re` is a case-insensitive regex lowered: a row with capitals and no match is left to the per-payload test. */
+  lowered = false,
 ): void {
+  const noMatch = (row: number): void => {
+    const slot = row & mask;
+    if (!lowered || !scan.hasCapital(starts[slot], starts[slot] + lengths[slot])) answers[row - chunkStart] = NO_MATCH;
+  };
   // Payloads of one buffer are nearly always in offset order already.
   let sorted = true;
   for (let k = 1; k < rows.length; k++) {
@@ -435,13 +518,13 @@ function sweep(
     re.lastIndex = from;
     const m = re.exec(str);
     if (m === null) {
-      for (; k < rows.length; k++) answers[rows[k] - chunkStart] = NO_MATCH;
+      for (; k < rows.length; k++) noMatch(rows[k]);
       return;
     }
     const at = m.index;
     // Payloads ending before the match have none starting inside them.
     while (k < rows.length && starts[rows[k] & mask] + lengths[rows[k] & mask] <= at) {
-      answers[rows[k] - chunkStart] = NO_MATCH;
+      noMatch(rows[k]);
       k++;
     }
     if (k === rows.length) return;
@@ -468,6 +551,11 @@ export interface ScanOptions {
   yieldTo?: () => Promise<void>;
   now?: () => number;
   textCache?: BufferTextCache;
+  /**
+   * Which form of a case-insensitive search to run where a buffer has few capitals: the lowered
+   * one, the one as written, or (default) whichever is faster on a sample. Results are the same.
+   */
+  lowered?: 'auto' | 'always' | 'never';
 }
 
 const ROWS_PER_CHECK = 4096;
@@ -525,12 +613,24 @@ export async function scanFrames(
   // context-free and its literals are common (or it has none), else each payload tested alone.
   let prefilter: Prefilter | null = null;
   let globalRe: RegExp | null = null;
+  /** globalRe lowered, for buffers with few capitals (see lowerForLowercaseText), when it runs faster. */
+  let globalLowerRe: RegExp | null = null;
+  /** The prefilter's lowered form is used where buffers have few capitals (it runs faster here). */
+  let prefilterLowered = false;
+  const loweredChoice = options.lowered ?? 'auto';
   if (text !== null) {
     const sample = sampleText(cols, start, end, cache);
+    const useLowered = (asWritten: RegExp, lowered: RegExp): boolean =>
+      loweredChoice === 'always' || (loweredChoice === 'auto' && sample !== null && fasterOnSample(asWritten, lowered, sample.text) === lowered);
     const chosen = sample && text.prefilters.length > 0 ? choosePrefilter(text.prefilters, sample.text) : { prefilter: text.prefilters[0] ?? null, hits: 0 };
     const hitRate = sample ? (chosen.hits * sample.averageLength) / Math.max(1, sample.text.length) : 0;
-    if (text.global !== null && (chosen.prefilter === null || hitRate > SWEEP_ABOVE_HIT_RATE)) globalRe = text.global;
-    else prefilter = chosen.prefilter;
+    if (text.global !== null && (chosen.prefilter === null || hitRate > SWEEP_ABOVE_HIT_RATE)) {
+      globalRe = text.global;
+      if (text.globalLower !== null && useLowered(text.global, text.globalLower)) globalLowerRe = text.globalLower;
+    } else {
+      prefilter = chosen.prefilter;
+      prefilterLowered = prefilter !== null && prefilter.lowered !== null && useLowered(prefilter.re, prefilter.lowered);
+    }
   }
   const decides = text !== null && text.prefilterDecides;
   const messagesUnit = query.unit === 'messages';
@@ -552,7 +652,7 @@ export async function scanFrames(
   const scanOf = (buffer: ArrayBufferLike, id: number): BufferScan => {
     let b = scans.get(buffer);
     if (b === undefined || id >= b.builtAt) {
-      b = new BufferScan(buffer, cache.get(buffer, cols.nextId, id), prefilter, lastScan === null ? 64 : Math.max(64, (lastScan.hits * 1.25) | 0));
+      b = new BufferScan(buffer, cache.get(buffer, cols.nextId, id), prefilter, lastScan === null ? 64 : Math.max(64, (lastScan.hits * 1.25) | 0), prefilterLowered);
       scans.set(buffer, b);
     }
     return b;
@@ -562,9 +662,13 @@ export async function scanFrames(
     let b = lastScan;
     if (b === null || b.buffer !== buffer || id >= b.builtAt) lastScan = b = scanOf(buffer, id);
     const endAt = offset + length;
-    if (prefilter && !b.hitInside(offset, endAt)) return false;
-    // A plain-text search needs nothing more once its hit is inside the payload.
-    if (decides && prefilter) return true;
+    if (prefilter && !b.hitInside(offset, endAt)) {
+      // A lowered search does not see capitalised spellings: a row with capitals is tested whole.
+      if (!b.loweredHits || !b.hasCapital(offset, endAt)) return false;
+    } else if (decides && prefilter) {
+      // A plain-text search needs nothing more once its hit is inside the payload.
+      return true;
+    }
     const slice = b.str.substring(offset, endAt);
     return text!.test(b.isAscii(offset, endAt, slice) ? slice : Buffer.from(buffer as ArrayBuffer, offset, length).toString('utf8'));
   };
@@ -630,7 +734,9 @@ export async function scanFrames(
         const slot = r & c.mask;
         return scan.knownAscii(c.payloadOffsets[slot], c.payloadOffsets[slot] + c.payloadLengths[slot]);
       });
-      if (ascii.length > 0) sweep(globalRe!, scan, ascii, c.payloadOffsets, c.payloadLengths, c.mask, from, answers);
+      if (ascii.length === 0) continue;
+      const lowered = globalLowerRe !== null && scan.fewCapitals();
+      sweep(lowered ? globalLowerRe! : globalRe!, scan, ascii, c.payloadOffsets, c.payloadLengths, c.mask, from, answers, lowered);
     }
     return answers;
   };

@@ -29,6 +29,13 @@ export interface Prefilter {
   re: RegExp;
   /** A single case-sensitive literal: searched with indexOf (a case-insensitive one uses `re`). */
   literal: string | null;
+  /**
+   * A case-insensitive prefilter's literals lowered, as a case-sensitive regex: a hit of it is a
+   * hit; where the text has no capital A–Z, no hit means none. V8 runs some literals much faster
+   * one way and some the other (JSON keys starting with a quote: about four times faster
+   * lowered), so a scan times both on a sample (frame-filter.ts). Null when case-sensitive.
+   */
+  lowered: RegExp | null;
 }
 
 export interface CompiledText {
@@ -43,6 +50,8 @@ export interface CompiledText {
    * to decide many rows at once (see isContextFree); null otherwise.
    */
   global: RegExp | null;
+  /** `global` for a case-insensitive regex, lowered and case-sensitive (see lowerForLowercaseText); null otherwise. */
+  globalLower: RegExp | null;
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -67,6 +76,7 @@ function prefilterOf(literals: string[], caseSensitive: boolean): Prefilter | nu
   return {
     re: new RegExp(usable.map(escapeRegExp).join('|'), caseSensitive ? 'g' : 'gi'),
     literal: caseSensitive && usable.length === 1 ? usable[0] : null,
+    lowered: caseSensitive ? null : loweredLiterals(usable),
   };
 }
 
@@ -90,12 +100,15 @@ export function compileText(criterion: TextCriterion): Result<CompiledText> {
   const unicodeFolding = flags.includes('i') && /[uv]/.test(flags);
   const clauses = unicodeFolding ? null : requiredClauses(pattern, flags);
   const prefilters = (clauses ?? []).map((c) => prefilterOf(c, caseSensitive)).filter((p): p is Prefilter => p !== null);
+  // isContextFree does not read v's nested classes ([[^a]b]), so it is not asked about them.
+  const contextFree = !flags.includes('v') && isContextFree(pattern);
+  const lowered = contextFree && flags.includes('i') && !unicodeFolding ? lowerForLowercaseText(pattern) : null;
   return ok({
     test: (text) => re.test(text),
     prefilters,
     prefilterDecides: false,
-    // isContextFree does not read v's nested classes ([[^a]b]), so it is not asked about them.
-    global: !flags.includes('v') && isContextFree(pattern) ? new RegExp(unrollCountedRepeats(pattern), `${flags}g`) : null,
+    global: contextFree ? new RegExp(unrollCountedRepeats(pattern), `${flags}g`) : null,
+    globalLower: lowered === null ? null : new RegExp(unrollCountedRepeats(lowered), `${flags.replace('i', '')}g`),
   });
 }
 
@@ -235,41 +248,115 @@ export function isContextFree(source: string): boolean {
   return !inClass;
 }
 
+/**
+ * A case-insensitive (non-unicode) regex rewritten to run case-sensitively: its ASCII letters
+ * lowered. On text without capital letters A–Z it matches exactly what the original matches:
+ * under the i flag a letter matches its two cases (ECMA-262 §22.2.2.7.3 Canonicalize; no
+ * character ≥ U+0080 folds onto ASCII without u), and \d \w \s . and letterless classes do not
+ * depend on case. On any text, a match of the rewrite is a match of the original. So a scan
+ * may take the rewrite's answer where the text has no capitals and its matches everywhere.
+ * Null when the pattern has anything this cannot vouch for: a letter inside a class ([A-z]
+ * spans punctuation), a non-ASCII character, lookarounds (a rewrite that finds no "ABC"
+ * ahead says nothing about "abc"), back-references, \b or \B. Escapes (\D, \x4A, \u…,
+ * \p{…}) and group names are copied as they are.
+ */
+export function lowerForLowercaseText(source: string): string | null {
+  if (!isAscii(source)) return null;
+  let out = '';
+  for (let i = 0; i < source.length; ) {
+    const c = source[i];
+    if (c === '\\') {
+      const e = source[i + 1];
+      // \p and \P mean p and P{…} without the u flag: not worth reading; the rest cannot be vouched for.
+      if (e === undefined || /[bBk1-9pP]/.test(e)) return null;
+      const hex = e === 'x' ? /^[0-9a-fA-F]{2}/.exec(source.slice(i + 2)) : e === 'u' ? /^[0-9a-fA-F]{4}/.exec(source.slice(i + 2)) : null;
+      if (hex) {
+        // \x41 and \u0041 spell a capital letter: written as its small letter, like any other.
+        const code = parseInt(hex[0], 16);
+        out += code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 0x20) : source.slice(i, i + 2 + hex[0].length);
+        i += 2 + hex[0].length;
+      } else if (e === 'c') {
+        out += source.slice(i, i + 3);
+        i += 3;
+      } else if (e >= 'A' && e <= 'Z' && !'DSW'.includes(e)) {
+        // An identity escape (\Q is Q without the u flag): the letter, small.
+        out += e.toLowerCase();
+        i += 2;
+      } else {
+        out += source.slice(i, i + 2);
+        i += 2;
+      }
+    } else if (c === '[') {
+      let j = i + 1;
+      while (j < source.length && source[j] !== ']') {
+        if (source[j] === '\\') {
+          // \d \w \s and escaped punctuation only: \x41, \u0041 or \Q could be a letter.
+          if (!/[dDwWsS]|[^0-9a-zA-Z]/.test(source[j + 1] ?? 'x')) return null;
+          j += 2;
+        } else if (/[a-zA-Z]/.test(source[j])) return null;
+        else j++;
+      }
+      out += source.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '(' && source[i + 1] === '?') {
+      if (/^\(\?<?[=!]/.test(source.slice(i))) return null;
+      // (?: or a named group (?<name>: copied up to where the group's own pattern starts.
+      const end = source[i + 2] === '<' ? source.indexOf('>', i) + 1 : i + 3;
+      if (end <= 0) return null;
+      out += source.slice(i, end);
+      i = end;
+    } else {
+      out += c >= 'A' && c <= 'Z' ? c.toLowerCase() : c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** ASCII literals to be found in any case, as their small-letter forms found as written. */
+function loweredLiterals(asciiLiterals: string[]): RegExp {
+  return new RegExp(asciiLiterals.map((l) => escapeRegExp(l.toLowerCase())).join('|'), 'g');
+}
+
 function plainText(pattern: string, caseSensitive: boolean): CompiledText {
   if (caseSensitive && NO_BYTES_OF_THEIR_OWN.test(pattern)) {
     const piece = utf8AsLatin1(bytePiece(pattern));
     return {
       test: (text) => text.includes(pattern),
-      prefilters: piece === '' ? [] : [{ re: new RegExp(escapeRegExp(piece), 'g'), literal: piece }],
+      prefilters: piece === '' ? [] : [{ re: new RegExp(escapeRegExp(piece), 'g'), literal: piece, lowered: null }],
       prefilterDecides: false,
       global: null,
+      globalLower: null,
     };
   }
   if (caseSensitive) {
     const lit = isAscii(pattern) ? pattern : utf8AsLatin1(pattern);
     return {
       test: (text) => text.includes(pattern),
-      prefilters: [{ re: new RegExp(escapeRegExp(lit), 'g'), literal: lit }],
+      prefilters: [{ re: new RegExp(escapeRegExp(lit), 'g'), literal: lit, lowered: null }],
       prefilterDecides: true,
       global: null,
+      globalLower: null,
     };
   }
   const re = new RegExp(escapeRegExp(pattern), 'i');
   if (isAscii(pattern)) {
     return {
       test: (text) => re.test(text),
-      prefilters: [{ re: new RegExp(escapeRegExp(pattern), 'gi'), literal: null }],
+      prefilters: [{ re: new RegExp(escapeRegExp(pattern), 'gi'), literal: null, lowered: loweredLiterals([pattern]) }],
       prefilterDecides: true,
       global: null,
+      globalLower: null,
     };
   }
   // Non-ASCII, any case: the ASCII runs of the pattern still narrow the rows down.
   const runs = pattern.match(/[\x00-\x7f]{2,}/g) ?? [];
   return {
     test: (text) => re.test(text),
-    prefilters: runs.map((run) => ({ re: new RegExp(escapeRegExp(run), 'gi'), literal: null })),
+    prefilters: runs.map((run) => ({ re: new RegExp(escapeRegExp(run), 'gi'), literal: null, lowered: loweredLiterals([run]) })),
     prefilterDecides: false,
     global: null,
+    globalLower: null,
   };
 }
 
