@@ -209,10 +209,11 @@ export class BufferTextCache {
   private chars = 0;
   constructor(private readonly limitChars: number) {}
 
-  /** Makes a buffer's text and finds its non-ASCII bytes ahead of a scan (the idle-time warmer's step). */
+  /** Makes a buffer's text and finds its non-ASCII bytes and capitals ahead of a scan (the idle-time warmer's step). */
   prepare(buffer: ArrayBufferLike, nextId: number, needAt: number): void {
     const entry = this.get(buffer, nextId, needAt);
     if (entry.high === null) findHigh(entry, buffer);
+    if (entry.upper === null) findUpper(entry);
   }
 
   /** Made already, for rows before `needAt`? */
