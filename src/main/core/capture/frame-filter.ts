@@ -732,9 +732,9 @@ export async function scanFrames(
       const ascii = scan.allAscii()
         ? rows
         : rows.filter((r) => {
-        const slot = r & c.mask;
-        return scan.knownAscii(c.payloadOffsets[slot], c.payloadOffsets[slot] + c.payloadLengths[slot]);
-      });
+            const slot = r & c.mask;
+            return scan.knownAscii(c.payloadOffsets[slot], c.payloadOffsets[slot] + c.payloadLengths[slot]);
+          });
       if (ascii.length === 0) continue;
       const lowered = globalLowerRe !== null && scan.fewCapitals();
       sweep(lowered ? globalLowerRe! : globalRe!, scan, ascii, c.payloadOffsets, c.payloadLengths, c.mask, from, answers, lowered);

@@ -257,8 +257,9 @@ export function isContextFree(source: string): boolean {
  * may take the rewrite's answer where the text has no capitals and its matches everywhere.
  * Null when the pattern has anything this cannot vouch for: a letter inside a class ([A-z]
  * spans punctuation), a non-ASCII character, lookarounds (a rewrite that finds no "ABC"
- * ahead says nothing about "abc"), back-references, \b or \B. Escapes (\D, \x4A, \u…,
- * \p{…}) and group names are copied as they are.
+ * ahead says nothing about "abc"), back-references, \b or \B, \p. A letter spelled as an
+ * escape (\x41, \u0041, or \Q, which is Q without u) is lowered like any other; the other
+ * escapes (\D, \W, \x2E, \cJ …) and group names are copied as they are.
  */
 export function lowerForLowercaseText(source: string): string | null {
   if (!isAscii(source)) return null;
