@@ -560,6 +560,8 @@ export interface ScanOptions {
 }
 
 const ROWS_PER_CHECK = 4096;
+/** Buffer scans a scan keeps at once (see scanOf). */
+const MAX_BUFFER_SCANS_KEPT = 8;
 /** How far back to look for the first frame of a message a continuation belongs to. */
 const LOOKBACK_ROWS = 1 << 16;
 /** Frames of one fragmented message gathered for a text test; beyond it the message is judged on its start. */
@@ -655,6 +657,9 @@ export async function scanFrames(
     if (b === undefined || id >= b.builtAt) {
       b = new BufferScan(buffer, cache.get(buffer, cols.nextId, id), prefilter, lastScan === null ? 64 : Math.max(64, (lastScan.hits * 1.25) | 0), prefilterLowered);
       scans.set(buffer, b);
+      // Rows visit buffers in order, so only the last few are needed again; holding every buffer's
+      // hit lists to the end of a scan made them outlive the young generation and cost old-space GCs.
+      if (scans.size > MAX_BUFFER_SCANS_KEPT) scans.delete(scans.keys().next().value!);
     }
     return b;
   };
