@@ -256,3 +256,29 @@ test('log lines sit among the frames on one timeline', async ({ page }) => {
   );
   expect(order.indexOf('timeline-log')).toBeLessThan(order.indexOf('frame-row'));
 });
+
+test('the header bit by bit reads 16-bit and 64-bit payload lengths, and the masking key after them', async ({ page }) => {
+  await connectToEcho(page);
+  const rows = page.locator('[data-testid="frame-row"][data-direction="out"]');
+  await send(page, 'x'.repeat(300));
+  await send(page, 'y'.repeat(70_000));
+  await expect(rows).toHaveCount(2);
+  const detail = page.getByTestId('frame-detail');
+  // Legend entries by field: .f-len the 7-bit length, .f-ext the extended length, .f-key the masking key.
+  const legend = (field: string) => detail.getByTestId('header-bits').locator(`.bit-legend > div.${field}`);
+
+  await rows.nth(0).click();
+  await expect(legend('f-len')).toContainText('126 → 16-bit');
+  await expect(legend('f-ext')).toContainText('(16 bits)');
+  await expect(legend('f-ext').locator('dd')).toHaveText('300');
+  await expect(legend('f-key').locator('dd')).toHaveText(/^[0-9a-f]{2}( [0-9a-f]{2}){3}$/);
+  // 2 + 2 + 4 header bytes: two lines of 32 bits.
+  await expect(detail.locator('.bit-line')).toHaveCount(2);
+
+  await rows.nth(1).click();
+  await expect(legend('f-len')).toContainText('127 → 64-bit');
+  await expect(legend('f-ext')).toContainText('(64 bits)');
+  await expect(legend('f-ext').locator('dd')).toHaveText('70000');
+  // 2 + 8 + 4 header bytes: 112 bits, four lines.
+  await expect(detail.locator('.bit-line')).toHaveCount(4);
+});
