@@ -282,3 +282,18 @@ test('the header bit by bit reads 16-bit and 64-bit payload lengths, and the mas
   // 2 + 8 + 4 header bytes: 112 bits, four lines.
   await expect(detail.locator('.bit-line')).toHaveCount(4);
 });
+
+test('the capture budget chosen in the top bar is the main side’s, and stays after a reload', async ({ page }) => {
+  await page.goto(host.url);
+  const budget = page.getByTestId('capture-budget');
+  await expect(budget).toHaveValue(String(512 * 1024 * 1024));
+  await budget.selectOption(String(64 * 1024 * 1024));
+  // The select shows the store's budget (a controlled value): it reads 64 MiB once the main side's answer is back.
+  await expect(budget).toHaveValue(String(64 * 1024 * 1024));
+  await page.reload();
+  await expect(page.getByTestId('capture-budget')).toHaveValue(String(64 * 1024 * 1024));
+  // Back to the default: the host is shared with the other tests of this file.
+  await page.getByTestId('capture-budget').selectOption(String(512 * 1024 * 1024));
+  await page.reload();
+  await expect(page.getByTestId('capture-budget')).toHaveValue(String(512 * 1024 * 1024));
+});
