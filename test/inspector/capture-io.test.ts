@@ -9,6 +9,7 @@ import { matchedIds } from '../../src/main/core/capture/frame-filter';
 import { parseHar } from '../../src/main/core/capture/har';
 import type { EventBatch } from '../../src/shared/contract';
 import type { Result } from '../../src/shared/result';
+import { eventually } from '../server/app-fakes';
 import { append, Slabs } from './rows';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures/chrome-devtools.har');
@@ -268,6 +269,21 @@ describe('the capture budget', () => {
     expect(stats.firstId).toBe(stats.evicted);
     expect(await ws.handlers.getFrame({ id: 0 })).toMatchObject({ ok: false, error: expect.stringContaining('evicted') });
     expect(await ws.handlers.setCaptureBudget({ bytes: 1000 })).toMatchObject({ ok: false, error: expect.stringContaining('MiB') });
+  });
+
+  it('reaches every window at once, also when no frame arrives to carry the new stats', async () => {
+    const ws = fresh();
+    append(ws.store, { payload: 'one frame' });
+    const sent: EventBatch[] = [];
+    const batcher = new EventBatcher(ws.store, (batch) => sent.push(batch), { intervalMs: 1 });
+    const unsubscribe = ws.onChange(batcher.accept);
+    await eventually(() => sent.length === 1);
+    value(await ws.handlers.setCaptureBudget({ bytes: 64 * 1024 * 1024 }));
+    await eventually(() => sent.some((b) => b.capture.budgetBytes === 64 * 1024 * 1024));
+    value(await ws.handlers.clearCapture({}));
+    await eventually(() => sent[sent.length - 1].capture.frames === 0);
+    unsubscribe();
+    batcher.close();
   });
 });
 

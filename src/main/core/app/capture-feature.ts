@@ -121,7 +121,11 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
         return ok(frameDetail(row, { maxPayloadBytes, message, messageBytes: bytes }));
       },
       getSnapshot: async () => ok({ ...this.fullSnapshot(), capture: store.stats() }),
-      clearCapture: async () => ok({ cleared: store.clear() }),
+      clearCapture: async () => {
+        const cleared = store.clear();
+        ctx.hub.emit({ kind: 'capture' });
+        return ok({ cleared });
+      },
       filterFrames: (request) => this.filter(request),
       getRows: async (request) => this.rows(store, request),
       locateTimes: async ({ times }) => {
@@ -141,6 +145,8 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
         store.setBudget(Math.floor(bytes));
         const stats = store.stats();
         if (stats.evicted > before) ctx.log('info', 'capture', `budget lowered: ${stats.evicted - before} oldest frame(s) evicted`);
+        // Every window shows the new budget, also when no frame is arriving to carry it.
+        ctx.hub.emit({ kind: 'capture' });
         return ok(stats);
       },
       importHar: async ({ path, text, name }) => {

@@ -11,7 +11,9 @@ export type WorkspaceChange =
   | { kind: 'log'; line: LogLine }
   | { kind: 'tail'; record: TailRecord }
   | { kind: 'tailInfo'; info: TailInfo }
-  | { kind: 'frames'; lastId: number };
+  | { kind: 'frames'; lastId: number }
+  /** The capture's budget or contents changed other than by new frames (a new budget, a clear): observers send fresh stats. */
+  | { kind: 'capture' };
 
 export type ChangeListener = (change: WorkspaceChange) => void;
 

@@ -96,6 +96,7 @@ export class EventBatcher {
         this.tails.set(change.info.id, change.info);
         break;
       case 'frames':
+      case 'capture':
         break;
     }
     this.schedule();
