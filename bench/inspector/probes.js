@@ -20,25 +20,17 @@
     constructor(...args) {
       super(...args);
       this.addEventListener('message', (e) => {
-        if (!probe.sampling) return;
-        let last = NaN;
-        if (e.data instanceof ArrayBuffer && e.data.byteLength >= 16) {
-          // The bridge's binary form (src/shared/bridge-protocol.ts): "FSB1", JSON length, row count;
-          // the time column follows the JSON at the next multiple of 8. Pages of rows come this way
-          // too: only event batches count.
-          const head = new DataView(e.data);
-          if (head.getUint32(0, true) !== 0x31425346) return;
-          if (String.fromCharCode(...new Uint8Array(e.data, 16, 16)) !== '{"type":"events"') return;
-          const count = head.getUint32(8, true);
-          if (count === 0) return;
-          const timesAt = (16 + head.getUint32(4, true) + 7) & ~7;
-          last = head.getFloat64(timesAt + (count - 1) * 8, true);
-        } else if (typeof e.data === 'string' && e.data.startsWith('{"type":"events"')) {
-          const at = e.data.indexOf('"time":[');
-          if (at < 0) return;
-          const end = e.data.indexOf(']', at);
-          last = Number(e.data.slice(e.data.lastIndexOf(',', end) + 1, end).replace('[', ''));
-        }
+        // Batches with frames come in the bridge's binary form (src/shared/bridge-protocol.ts): "FSB1",
+        // JSON length, row count; the time column follows the JSON at the next multiple of 8. Pages of
+        // rows come this way too: only event batches count.
+        if (!probe.sampling || !(e.data instanceof ArrayBuffer) || e.data.byteLength < 32) return;
+        const head = new DataView(e.data);
+        if (head.getUint32(0, true) !== 0x31425346) return;
+        if (String.fromCharCode(...new Uint8Array(e.data, 16, 16)) !== '{"type":"events"') return;
+        const count = head.getUint32(8, true);
+        if (count === 0) return;
+        const timesAt = (16 + head.getUint32(4, true) + 7) & ~7;
+        const last = head.getFloat64(timesAt + (count - 1) * 8, true);
         if (last >= probe.since) probe.arrival.push(performance.timeOrigin + performance.now() - last);
       });
     }

@@ -55,7 +55,14 @@ export function parseBridgeCall(text: string): BridgeCall | { error: string; id?
  */
 const MAGIC = 0x31425346; // "FSB1" read as a little-endian uint32
 const HEAD_BYTES = 16;
-const COLUMNS = ['time', 'length', 'connection', 'bits'] as const;
+/** The numeric columns, in wire order: 8-byte ones first, so every column starts aligned to its element size. */
+const COLUMNS = [
+  ['time', Float64Array],
+  ['length', Float64Array],
+  ['connection', Uint32Array],
+  ['bits', Uint32Array],
+] as const;
+const BYTES_PER_ROW = COLUMNS.reduce((sum, [, Type]) => sum + Type.BYTES_PER_ELEMENT, 0);
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -78,14 +85,14 @@ export function encodeReply(reply: BridgeReply): string | Uint8Array {
   );
   const count = packed.count;
   const columnsAt = align8(HEAD_BYTES + json.length);
-  const out = new Uint8Array(columnsAt + count * 8 * 2 + count * 4 * 2);
+  const out = new Uint8Array(columnsAt + count * BYTES_PER_ROW);
   const head = new DataView(out.buffer);
   head.setUint32(0, MAGIC, true);
   head.setUint32(4, json.length, true);
   head.setUint32(8, count, true);
   out.set(json, HEAD_BYTES);
   let at = columnsAt;
-  for (const name of COLUMNS) {
+  for (const [name] of COLUMNS) {
     const column = packed[name];
     // Copied as bytes; a column longer than count (a view into a bigger array) contributes its first count values.
     const bytes = new Uint8Array(column.buffer, column.byteOffset, count * column.BYTES_PER_ELEMENT);
@@ -107,12 +114,13 @@ export function decodeReply(data: string | ArrayBuffer): BridgeReply {
   const jsonLength = head.getUint32(4, true);
   const count = head.getUint32(8, true);
   const columnsAt = align8(HEAD_BYTES + jsonLength);
-  if (columnsAt + count * 24 > data.byteLength) throw new Error('a bridge message was cut short');
+  if (columnsAt + count * BYTES_PER_ROW > data.byteLength) throw new Error('a bridge message was cut short');
   const reply = JSON.parse(new TextDecoder().decode(new Uint8Array(data, HEAD_BYTES, jsonLength))) as BridgeReply;
-  const packed = (reply.type === 'events' ? reply.batch.frames : (reply.result as { value: PackedFrames }).value) as PackedFrames;
-  packed.time = new Float64Array(data, columnsAt, count);
-  packed.length = new Float64Array(data, columnsAt + count * 8, count);
-  packed.connection = new Uint32Array(data, columnsAt + count * 16, count);
-  packed.bits = new Uint32Array(data, columnsAt + count * 20, count);
+  const packed = (reply.type === 'events' ? reply.batch.frames : (reply.result as { value: PackedFrames }).value) as unknown as Record<string, unknown>;
+  let at = columnsAt;
+  for (const [name, Type] of COLUMNS) {
+    packed[name] = new Type(data, at, count);
+    at += count * Type.BYTES_PER_ELEMENT;
+  }
   return reply;
 }

@@ -283,11 +283,11 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
       }
     }
 
+    const statOf = (path: string) => stat(path).catch(() => null);
     let target = resolveUserPath(request.path);
-    const existing = await stat(target).catch(() => null);
-    if (existing?.isDirectory()) target = join(target, fileName);
+    if ((await statOf(target))?.isDirectory()) target = join(target, fileName);
     // A file that is there stays unless the person said to replace it: an export never destroys data unasked.
-    if (request.overwrite !== true && (await stat(target).catch(() => null)) !== null) {
+    if (request.overwrite !== true && (await statOf(target)) !== null) {
       return fail(`${target} already exists, so nothing was written: choose another name, or tick "Replace an existing file"`);
     }
     // Written beside the target and renamed at the end: a failed export never leaves half a file

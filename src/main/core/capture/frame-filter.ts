@@ -140,62 +140,67 @@ export interface BufferText {
   str: string;
   /** store.nextId when the string was made: rows from then on may have written more of the buffer. */
   builtAt: number;
-  /** Positions of bytes ≥ 0x80 (found on first need); dense: too many to list (binary data). */
-  high: Int32Array | null;
-  highCount: number;
+  /** Where the bytes ≥ 0x80 are (found on first need); dense when too many to list (binary data). */
+  high: Positions | null;
+  /** Where the capitals A–Z are (found on first need), for lowered case-insensitive searches; dense: too many to use them. */
+  upper: Positions | null;
+}
+
+/** Where one-character matches of a regex fall in a buffer's text, listed up to a limit. */
+interface Positions {
+  at: Int32Array;
+  count: number;
+  /** More than the limit: not listed, so not usable to answer range questions. */
   dense: boolean;
-  /** Positions of capital letters A–Z (found on first need), for lowered case-insensitive searches; null until then. */
-  upper: Int32Array | null;
-  upperCount: number;
-  /** Too many capitals to list: lowered searches are not used on this buffer. */
-  upperDense: boolean;
+}
+
+const NO_POSITIONS: Positions = { at: new Int32Array(0), count: 0, dense: false };
+
+function positionsOf(re: RegExp, str: string, max: number): Positions {
+  let at = new Int32Array(16);
+  let count = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(str); m !== null; m = re.exec(str)) {
+    if (count === max) return { at, count, dense: true };
+    if (count === at.length) at = grow(at);
+    at[count++] = m.index;
+  }
+  return { at, count, dense: false };
+}
+
+/** Answers "is any listed position in [start, end)?" for ranges that mostly move forward, with a cursor. */
+class PositionCursor {
+  private k = 0;
+  constructor(private readonly p: Positions) {}
+
+  anyIn(start: number, end: number): boolean {
+    const { at, count } = this.p;
+    if (count === 0) return false;
+    let k = this.k;
+    if (k > 0 && at[k - 1] >= start) k = lowerBound(at, count, start);
+    while (k < count && at[k] < start) k++;
+    this.k = k;
+    return k < count && at[k] < end;
+  }
 }
 
 const HIGH_BYTES = /[\x80-\xff]/g;
 /** Beyond this many non-ASCII bytes in a buffer (binary data), rows are checked one by one instead. */
 const MAX_HIGH_POSITIONS = 8192;
-
-/** Finds a buffer's non-ASCII bytes once; ASCII-only buffers (the usual text stream) are recognised at memory speed. */
-function findHigh(entry: BufferText, buffer: ArrayBufferLike): void {
-  if (isAsciiBytes(new Uint8Array(buffer as ArrayBuffer))) {
-    entry.high = new Int32Array(0);
-    entry.highCount = 0;
-    return;
-  }
-  let high = new Int32Array(16);
-  let count = 0;
-  HIGH_BYTES.lastIndex = 0;
-  for (let m = HIGH_BYTES.exec(entry.str); m !== null; m = HIGH_BYTES.exec(entry.str)) {
-    if (count === MAX_HIGH_POSITIONS) {
-      entry.dense = true;
-      break;
-    }
-    if (count === high.length) high = grow(high);
-    high[count++] = m.index;
-  }
-  entry.high = high;
-  entry.highCount = count;
-}
-
 const CAPITALS = /[A-Z]/g;
 /** Beyond this many capitals in a buffer, a case-insensitive search runs as written (see lowerForLowercaseText). */
 const MAX_UPPER_POSITIONS = 4096;
 
-/** Finds a buffer's capital letters once; text without any (much JSON) is the common case. */
-function findUpper(entry: BufferText): void {
-  let upper = new Int32Array(16);
-  let count = 0;
-  CAPITALS.lastIndex = 0;
-  for (let m = CAPITALS.exec(entry.str); m !== null; m = CAPITALS.exec(entry.str)) {
-    if (count === MAX_UPPER_POSITIONS) {
-      entry.upperDense = true;
-      break;
-    }
-    if (count === upper.length) upper = grow(upper);
-    upper[count++] = m.index;
-  }
-  entry.upper = upper;
-  entry.upperCount = count;
+/** A buffer's non-ASCII bytes, found once; ASCII-only buffers (the usual text stream) are recognised at memory speed. */
+function highOf(entry: BufferText, buffer: ArrayBufferLike): Positions {
+  if (entry.high === null) entry.high = isAsciiBytes(new Uint8Array(buffer as ArrayBuffer)) ? NO_POSITIONS : positionsOf(HIGH_BYTES, entry.str, MAX_HIGH_POSITIONS);
+  return entry.high;
+}
+
+/** A buffer's capital letters, found once; text without any (much JSON) is the common case. */
+function upperOf(entry: BufferText): Positions {
+  if (entry.upper === null) entry.upper = positionsOf(CAPITALS, entry.str, MAX_UPPER_POSITIONS);
+  return entry.upper;
 }
 
 /**
@@ -212,8 +217,8 @@ export class BufferTextCache {
   /** Makes a buffer's text and finds its non-ASCII bytes and capitals ahead of a scan (the idle-time warmer's step). */
   prepare(buffer: ArrayBufferLike, nextId: number, needAt: number): void {
     const entry = this.get(buffer, nextId, needAt);
-    if (entry.high === null) findHigh(entry, buffer);
-    if (entry.upper === null) findUpper(entry);
+    highOf(entry, buffer);
+    upperOf(entry);
   }
 
   /** Made already, for rows before `needAt`? */
@@ -238,7 +243,7 @@ export class BufferTextCache {
         this.chars = str.length;
       }
     }
-    const entry: BufferText = { str, builtAt: nextId, high: null, highCount: 0, dense: false, upper: null, upperCount: 0, upperDense: false };
+    const entry: BufferText = { str, builtAt: nextId, high: null, upper: null };
     this.map.set(buffer, entry);
     return entry;
   }
@@ -318,7 +323,7 @@ export function choosePrefilter(prefilters: readonly Prefilter[], sample: string
  * ("side":"… in JSON) and on others case-insensitive (literals that start with a letter).
  * Only speed depends on the answer, never what a scan finds.
  */
-export function fasterOnSample(a: RegExp, b: RegExp, sample: string, now: () => number = () => performance.now()): RegExp {
+function fasterOnSample(a: RegExp, b: RegExp, sample: string, now: () => number = () => performance.now()): RegExp {
   const text = sample.length > 1 << 18 ? sample.slice(0, 1 << 18) : sample;
   const once = (re: RegExp): number => {
     const t = now();
@@ -347,8 +352,8 @@ class BufferScan {
   private hitEnds: Int32Array = new Int32Array(0);
   private hitCount = 0;
   private hitCursor = 0;
-  private highCursor = 0;
-  private upperCursor = 0;
+  private highCursor: PositionCursor | null = null;
+  private upperCursor: PositionCursor | null = null;
   /** The hits are of a case-insensitive prefilter's lowered form: a row with capitals may hold others. */
   readonly loweredHits: boolean = false;
   readonly str: string;
@@ -396,51 +401,32 @@ class BufferScan {
 
   /** Few enough capitals A–Z to list, so lowered case-insensitive searches can be used here. */
   fewCapitals(): boolean {
-    const t = this.text;
-    if (t.upper === null) findUpper(t);
-    return !t.upperDense;
+    return !upperOf(this.text).dense;
   }
 
   /** Does [start, end) hold a capital A–Z? (Only after fewCapitals() said yes.) */
   hasCapital(start: number, end: number): boolean {
-    const t = this.text;
-    const upper = t.upper as Int32Array;
-    const count = t.upperCount;
-    if (count === 0) return false;
-    let k = this.upperCursor;
-    if (k > 0 && upper[k - 1] >= start) k = lowerBound(upper, count, start);
-    while (k < count && upper[k] < start) k++;
-    this.upperCursor = k;
-    return k < count && upper[k] < end;
+    this.upperCursor ??= new PositionCursor(upperOf(this.text));
+    return this.upperCursor.anyIn(start, end);
   }
 
   /** Is the whole buffer ASCII (the usual text stream), so no row of it needs a look? */
   allAscii(): boolean {
-    const t = this.text;
-    if (t.high === null) findHigh(t, this.buffer);
-    return !t.dense && t.highCount === 0;
+    const high = highOf(this.text, this.buffer);
+    return !high.dense && high.count === 0;
   }
 
   /** Are the bytes [start, end) known to be ASCII without looking at them one by one? */
   knownAscii(start: number, end: number): boolean {
-    const t = this.text;
-    if (t.high === null) findHigh(t, this.buffer);
-    return !t.dense && this.isAscii(start, end, '');
+    return !highOf(this.text, this.buffer).dense && this.isAscii(start, end, '');
   }
 
   /** Are the bytes [start, end) all ASCII (so the latin1 text is the UTF-8 text)? */
   isAscii(start: number, end: number, slice: string): boolean {
-    const t = this.text;
-    if (t.high === null) findHigh(t, this.buffer);
-    if (t.dense) return !NON_ASCII.test(slice);
-    const high = t.high as Int32Array;
-    const count = t.highCount;
-    if (count === 0) return true;
-    let k = this.highCursor;
-    if (k > 0 && high[k - 1] >= start) k = lowerBound(high, count, start);
-    while (k < count && high[k] < start) k++;
-    this.highCursor = k;
-    return k >= count || high[k] >= end;
+    const high = highOf(this.text, this.buffer);
+    if (high.dense) return !NON_ASCII.test(slice);
+    this.highCursor ??= new PositionCursor(high);
+    return !this.highCursor.anyIn(start, end);
   }
 }
 

@@ -57,7 +57,7 @@ export class SearchTextWarmer {
   private seenNextId = -1;
   private timer: unknown = null;
   private stopped = false;
-  /** Buffers made so far (for tests and the log). */
+  /** Buffers made so far. */
   warmedBuffers = 0;
 
   constructor(

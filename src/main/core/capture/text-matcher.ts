@@ -144,17 +144,10 @@ export function unrollCountedRepeats(source: string): string {
     let end = i + 1;
     let simple: boolean;
     if (c === '\\') {
-      const e = source[i + 1];
-      end = i + 2;
-      // \d \w \s and their negations, and escaped ASCII punctuation: one character each.
-      simple = e !== undefined && /[dDwWsS.*+?^$()[\]{}|/\\-]/.test(e);
-      // Multi-character escapes are copied whole and are not atoms here: \xHH, \uHHHH or \u{…}, \cX, \p{…}, \k<name>.
-      const closer = e === 'k' ? '>' : source[i + 2] === '{' && (e === 'u' || e === 'p' || e === 'P') ? '}' : null;
-      if (closer !== null) end = source.indexOf(closer, i + 2) + 1 || source.length;
-      else if (e === 'x') end = i + 4;
-      else if (e === 'u') end = i + 6;
-      else if (e === 'c') end = i + 3;
-      end = Math.min(end, source.length);
+      // Copied whole (\xHH, \u{…}, \cX, \k<name> …); only \d \w \s, their negations and escaped punctuation count as atoms here.
+      const { width } = readEscape(source, i);
+      end = i + width;
+      simple = width === 2 && /[dDwWsS.*+?^$()[\]{}|/\\-]/.test(source[i + 1]);
     } else if (c === '[') {
       // A class runs to its first unescaped ] (in JavaScript, [] is an empty class and [^] any character).
       let j = i + 1;
@@ -270,23 +263,13 @@ export function lowerForLowercaseText(source: string): string | null {
       const e = source[i + 1];
       // \p and \P mean p and P{…} without the u flag: not worth reading; the rest cannot be vouched for.
       if (e === undefined || /[bBk1-9pP]/.test(e)) return null;
-      const hex = e === 'x' ? /^[0-9a-fA-F]{2}/.exec(source.slice(i + 2)) : e === 'u' ? /^[0-9a-fA-F]{4}/.exec(source.slice(i + 2)) : null;
-      if (hex) {
-        // \x41 and \u0041 spell a capital letter: written as its small letter, like any other.
-        const code = parseInt(hex[0], 16);
-        out += code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 0x20) : source.slice(i, i + 2 + hex[0].length);
-        i += 2 + hex[0].length;
-      } else if (e === 'c') {
-        out += source.slice(i, i + 3);
-        i += 3;
-      } else if (e >= 'A' && e <= 'Z' && !'DSW'.includes(e)) {
-        // An identity escape (\Q is Q without the u flag): the letter, small.
-        out += e.toLowerCase();
-        i += 2;
-      } else {
-        out += source.slice(i, i + 2);
-        i += 2;
-      }
+      const { literal, width } = readEscape(source, i);
+      const isCapital = (ch: string | null): boolean => ch !== null && ch >= 'A' && ch <= 'Z';
+      // A capital spelled as an escape (\x41, \u0041, or \Q, which is Q without u) is lowered like any other.
+      if (isCapital(literal)) out += literal!.toLowerCase();
+      else if (width === 2 && isCapital(e) && !'DSW'.includes(e)) out += e.toLowerCase();
+      else out += source.slice(i, i + width);
+      i += width;
     } else if (c === '[') {
       let j = i + 1;
       while (j < source.length && source[j] !== ']') {
