@@ -1,7 +1,9 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { BufferTextCache, payloadBufferOf } from '../../src/main/core/capture/frame-filter';
 import { SearchTextWarmer, type WarmerTimers } from '../../src/main/core/capture/search-text-warmer';
-import type { CaptureStore } from '../../src/main/core/capture/capture-store';
+import { CaptureStore } from '../../src/main/core/capture/capture-store';
 import { append, newStore, Slabs } from './rows';
 
 /** Timers run by hand: `advance` moves the clock and runs what falls due, immediates included. */
@@ -108,6 +110,37 @@ describe("the filter's search text, made while capture is idle", () => {
     expect(warmer.warmedBuffers).toBe(2);
     expect(all.filter((b) => cache.has(b, 0))).toEqual(textBuffers.slice(0, 2));
     expect(cache.hasRoomFor(1024)).toBe(false);
+    warmer.stop();
+  });
+
+  it('stops counting the text of buffers the store let go of, so warming carries on in a long session', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // Room for seven 1 KiB buffers of text; the store keeps about the last 60 rows (three buffers).
+    const store = new CaptureStore(6000);
+    const cache = new BufferTextCache(7 * 1024 + 100);
+    const timers = manualTimers();
+    const warmer = new SearchTextWarmer(store, { cache, timers, idleMs: 10 });
+    const fill = (tag: string): void => {
+      const slabs = new Slabs(1024);
+      for (let i = 0; i < 60; i++) append(store, { payload: `${tag} row ${i} ${'x'.repeat(20)}` }, slabs);
+      timers.advance(100);
+    };
+    fill('first');
+    const firstWarmed = warmer.warmedBuffers;
+    expect(firstWarmed).toBeGreaterThan(0);
+    // Later bursts evict the earlier rows; their buffers are garbage once nothing refers to them.
+    for (let round = 0; round < 6; round++) {
+      fill(`burst${round}`);
+      gc();
+      // FinalizationRegistry callbacks run in tasks after the collection.
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    }
+    expect(cache.heldChars).toBeLessThanOrEqual(7 * 1024 + 100);
+    // Without the release the cache would have filled after seven buffers and warming would have stopped.
+    expect(warmer.warmedBuffers).toBeGreaterThan(10);
+    const newest = buffersOf(store).at(-1)!;
+    expect(cache.has(newest, store.scanColumns().nextId - 1)).toBe(true);
     warmer.stop();
   });
 

@@ -205,14 +205,27 @@ function upperOf(entry: BufferText): Positions {
 
 /**
  * Latin1 strings of payload buffers, kept between scans (typing a filter runs
- * one scan per keystroke). Weak keys: a buffer the store let go of drops out.
- * Bounded: when the strings made since the last reset exceed the limit, the
+ * one scan per keystroke). Weak keys: a buffer the store let go of drops out,
+ * and its characters stop counting against the limit once the garbage
+ * collector has taken it (a FinalizationRegistry; without it, a long session
+ * would reach the limit with text long gone and the idle-time warmer would
+ * stop for good). Bounded: when the strings held would exceed the limit, the
  * cache starts over.
  */
 export class BufferTextCache {
   private map = new WeakMap<ArrayBufferLike, BufferText>();
   private chars = 0;
+  /** Bumped when the cache starts over: buffers of an earlier generation no longer count. */
+  private generation = 0;
+  private readonly released = new FinalizationRegistry<{ generation: number; chars: number }>((held) => {
+    if (held.generation === this.generation) this.chars -= held.chars;
+  });
   constructor(private readonly limitChars: number) {}
+
+  /** Characters of text held (made and not yet released), which the limit bounds. */
+  get heldChars(): number {
+    return this.chars;
+  }
 
   /** Makes a buffer's text and finds its non-ASCII bytes and capitals ahead of a scan (the idle-time warmer's step). */
   prepare(buffer: ArrayBufferLike, nextId: number, needAt: number): void {
@@ -237,11 +250,14 @@ export class BufferTextCache {
     if (hit && needAt < hit.builtAt) return hit;
     const str = Buffer.from(buffer as ArrayBuffer).toString('latin1');
     if (!hit) {
-      this.chars += str.length;
-      if (this.chars > this.limitChars) {
+      // A remade string (the buffer gained rows) has the buffer's length again: counted once.
+      if (this.chars + str.length > this.limitChars) {
         this.map = new WeakMap();
-        this.chars = str.length;
+        this.chars = 0;
+        this.generation++;
       }
+      this.chars += str.length;
+      this.released.register(buffer, { generation: this.generation, chars: str.length });
     }
     const entry: BufferText = { str, builtAt: nextId, high: null, upper: null };
     this.map.set(buffer, entry);
