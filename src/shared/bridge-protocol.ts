@@ -124,3 +124,21 @@ export function decodeReply(data: string | ArrayBuffer): BridgeReply {
   }
   return reply;
 }
+
+/**
+ * The call a reply that could not be decoded was for, when that can still be
+ * read (the binary head's JSON, or the start of a JSON text reply), so the
+ * caller can answer that call with an error instead of leaving it waiting.
+ */
+export function damagedReplyId(data: string | ArrayBuffer): number | null {
+  let text: string;
+  if (typeof data === 'string') text = data;
+  else {
+    if (data.byteLength < HEAD_BYTES || new DataView(data).getUint32(0, true) !== MAGIC) return null;
+    const jsonLength = new DataView(data).getUint32(4, true);
+    text = new TextDecoder().decode(new Uint8Array(data, HEAD_BYTES, Math.min(jsonLength, data.byteLength - HEAD_BYTES)));
+  }
+  // encodeReply writes "type" then "id" first, so the id survives whatever follows it.
+  const m = /^\{"type":"result","id":(\d+)[,}]/.exec(text);
+  return m === null ? null : Number(m[1]);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeReply, encodeReply, type BridgeReply } from '../../src/shared/bridge-protocol';
+import { damagedReplyId, decodeReply, encodeReply, type BridgeReply } from '../../src/shared/bridge-protocol';
 import type { EventBatch } from '../../src/shared/contract';
 import type { PackedFrames } from '../../src/shared/records';
 
@@ -74,5 +74,22 @@ describe('the browser bridge wire form', () => {
     expect(() => decodeReply(new TextEncoder().encode('GARBAGE-GARBAGE-GARBAGE').buffer)).toThrow(/not a Framescope bridge message/);
     const wire = encodeReply({ type: 'events', batch: batch(packed(4)) }) as Uint8Array;
     expect(() => decodeReply(toArrayBuffer(wire.subarray(0, wire.length - 8)))).toThrow(/cut short/);
+  });
+
+  it("still finds which call a damaged reply answered, so that call can fail instead of waiting forever", () => {
+    const rows = encodeReply({ type: 'result', id: 77, result: { ok: true, value: { ...packed(5), ids: [1, 2, 3, 4, 5] } } }) as Uint8Array;
+    const cut = toArrayBuffer(rows.subarray(0, rows.length - 8));
+    expect(() => decodeReply(cut)).toThrow(/cut short/);
+    expect(damagedReplyId(cut)).toBe(77);
+    // The JSON itself cut short, in either form.
+    expect(damagedReplyId(toArrayBuffer(rows.subarray(0, 48)))).toBe(77);
+    const text = encodeReply({ type: 'result', id: 78, result: { ok: true, value: { matched: 3 } } }) as string;
+    expect(() => decodeReply(text.slice(0, -5))).toThrow();
+    expect(damagedReplyId(text.slice(0, -5))).toBe(78);
+    // Event batches and foreign bytes answer no call.
+    const events = encodeReply({ type: 'events', batch: batch(packed(4)) }) as Uint8Array;
+    expect(damagedReplyId(toArrayBuffer(events.subarray(0, events.length - 8)))).toBeNull();
+    expect(damagedReplyId(new TextEncoder().encode('GARBAGE-GARBAGE-GARBAGE').buffer)).toBeNull();
+    expect(damagedReplyId('{"id":5')).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
  * Electron preload, spoken over one WebSocket to /bridge. The launch token
  * rides along from the page URL (the host also set it as a SameSite cookie).
  */
-import { BRIDGE_PATH, decodeReply, type BridgeReply } from '../../../shared/bridge-protocol';
+import { BRIDGE_PATH, damagedReplyId, decodeReply, type BridgeReply } from '../../../shared/bridge-protocol';
 import {
   COMMAND_NAMES,
   type CommandHandlers,
@@ -13,7 +13,14 @@ import {
 } from '../../../shared/contract';
 import { fail, type Result } from '../../../shared/result';
 
-export function createBrowserBridge(location: Location): FramescopeApi {
+/** Where the page was loaded from: the host to reach and the launch token in its query. */
+export interface PageLocation {
+  protocol: string;
+  host: string;
+  search: string;
+}
+
+export function createBrowserBridge(location: PageLocation): FramescopeApi {
   const token = new URLSearchParams(location.search).get('token') ?? '';
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(token)}`;
   const listeners = new Set<(batch: EventBatch) => void>();
@@ -35,8 +42,14 @@ export function createBrowserBridge(location: Location): FramescopeApi {
       let reply: BridgeReply;
       try {
         reply = decodeReply(event.data as string | ArrayBuffer);
-      } catch {
-        // Not a message this host sends: nothing to deliver.
+      } catch (error) {
+        // Damaged on the way: a call it answered gets the error rather than waiting forever;
+        // anything else (an event batch, bytes that are not ours) is dropped.
+        const id = damagedReplyId(event.data as string | ArrayBuffer);
+        if (id !== null) {
+          pending.get(id)?.(fail(`a reply from the Framescope host could not be read (${(error as Error).message})`));
+          pending.delete(id);
+        }
         return;
       }
       if (reply.type === 'events') {
