@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: { input: { index: resolve('src/main/index.ts') } },
+      // The filter's scan worker runs in a worker thread: an entry of its own (see parallel-scan.ts).
+      rollupOptions: { input: { index: resolve('src/main/index.ts'), 'scan-worker': resolve('src/main/core/capture/scan-worker.ts') } },
     },
   },
   preload: {

@@ -28,7 +28,8 @@ function rendererUrl(): string {
 async function main(): Promise<void> {
   await app.whenReady();
   const appUrl = rendererUrl();
-  const workspace = new Workspace({ dataDir: app.getPath('userData') });
+  // The filter's scan worker is its own bundle entry beside this one (electron.vite.config.ts).
+  const workspace = new Workspace({ dataDir: app.getPath('userData'), scanWorkerUrl: new URL('./scan-worker.js', import.meta.url) });
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({

@@ -116,6 +116,20 @@ describe('the frame filter, run where the payloads are', () => {
     expect(matchedIds(result)).toEqual([0, 1, 3]);
   });
 
+  it('finds the same message whether a scan starts before its first frame or after it, violations between its frames or not', async () => {
+    const store = newStore();
+    append(store, { opcode: 1, fin: false, payload: 'hello ' });
+    appendViolation(store, 'control frame over 125 bytes');
+    append(store, { opcode: 0, fin: true, payload: 'world' });
+    const compiled = compileQuery({ unit: 'messages', text: { pattern: 'hello world', regex: false, caseSensitive: true } });
+    if (!compiled.ok) throw new Error();
+    const whole = await scanFrames(store, compiled.value, 0, undefined);
+    expect(matchedIds(whole)).toEqual([0]);
+    const fromMiddle = await scanFrames(store, compiled.value, 1, undefined);
+    expect(fromMiddle.lateMatches).toEqual([0]);
+    expect(fromMiddle.messages?.[0]).toMatchObject({ headId: 0, lastId: 2, frames: 2, complete: true });
+  });
+
   it('reports a fragmented message that completes after the range it started in as a late match', async () => {
     const store = newStore();
     append(store, { opcode: 1, fin: false, payload: 'part one, ' });

@@ -24,7 +24,8 @@ import type { PackedFrames } from '../../../shared/records';
 import { fail, ok, type Result } from '../../../shared/result';
 import type { CaptureStore } from '../capture/capture-store';
 import { writeHar, writeNdjson, type ChunkSink, type ExportContext, type ExportSummary } from '../capture/export';
-import { compileQuery, firstIdsAfter, messageAround, scanFrames } from '../capture/frame-filter';
+import { compileQuery, firstIdsAfter, messageAround } from '../capture/frame-filter';
+import { ParallelScanner } from '../capture/parallel-scan';
 import { parseHar } from '../capture/har';
 import { importHar, type ImportedConnection } from '../capture/har-import';
 import { SearchTextWarmer } from '../capture/search-text-warmer';
@@ -97,6 +98,8 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
   private readonly creator = { name: 'Framescope', version: appVersion() };
   /** Makes the filter's search text while capture is idle, so the first filter does not wait for it. */
   private readonly warmer: SearchTextWarmer;
+  /** Runs big scans on two cores (see parallel-scan.ts). */
+  private readonly scanner: ParallelScanner;
 
   constructor(
     private readonly ctx: WorkspaceContext,
@@ -104,7 +107,12 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     private readonly handshakeOf: (connectionId: string) => HandshakeView | undefined,
   ) {
     const { store } = ctx;
-    this.warmer = new SearchTextWarmer(store);
+    this.scanner = new ParallelScanner(store, {
+      workerUrl: ctx.scanWorkerUrl,
+      onFailure: (reason) => ctx.log('warn', 'filter', `${reason}; filters run on one thread from now on`),
+    });
+    // Rows the scan worker holds, or is about to, need no search text on this thread.
+    this.warmer = new SearchTextWarmer(store, { skipBelow: () => this.scanner.copyTarget });
     this.handlers = {
       getHandshake: async ({ connectionId }) => {
         const view = this.imported.get(connectionId)?.handshake ?? handshakeOf(connectionId);
@@ -206,7 +214,7 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     if (key !== null) this.scans.set(key, generation);
     const budgetMs = typeof request.budgetMs === 'number' && request.budgetMs > 0 ? Math.min(request.budgetMs, 5000) : undefined;
     try {
-      const result = await scanFrames(this.ctx.store, compiled.value, request.fromId, request.toId, {
+      const result = await this.scanner.scan(compiled.value, request.query, request.fromId, request.toId, {
         budgetMs,
         isCancelled: key === null ? undefined : () => this.scans.get(key) !== generation,
       });
@@ -319,8 +327,13 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     }
   }
 
+  get filterWorker(): { mirrored: { from: number; to: number }; failure: string | null } {
+    return { mirrored: this.scanner.mirrored, failure: this.scanner.failure };
+  }
+
   async dispose(): Promise<void> {
     this.warmer.stop();
+    this.scanner.dispose();
     this.scans.clear();
   }
 }

@@ -7,6 +7,8 @@ export interface WorkspaceContext {
   readonly store: CaptureStore;
   readonly hub: ChangeHub;
   readonly dataDir: string;
+  /** The built scan worker (Electron bundle); absent: the TypeScript source through tsx (see parallel-scan.ts). */
+  readonly scanWorkerUrl?: URL;
   log(level: LogLine['level'], source: string, message: string): void;
 }
 

@@ -17,6 +17,8 @@ import { TailFeature } from './tail-feature';
 export interface WorkspaceOptions {
   dataDir: string;
   captureBudgetBytes?: number;
+  /** Where the filter's scan worker is built (the Electron bundle passes it; see parallel-scan.ts). */
+  scanWorkerUrl?: URL;
 }
 
 export class Workspace {
@@ -35,6 +37,7 @@ export class Workspace {
       store: this.store,
       hub: this.hub,
       dataDir: options.dataDir,
+      scanWorkerUrl: options.scanWorkerUrl,
       log: (level, source, message) => this.log(level, source, message),
     };
     this.server = new ServerFeature(ctx);
@@ -54,6 +57,11 @@ export class Workspace {
 
   log(level: LogLine['level'], source: string, message: string): void {
     this.hub.emit({ kind: 'log', line: { time: Date.now(), level, source, message } });
+  }
+
+  /** How far the filter's scan worker has copied the capture, or why there is none (see parallel-scan.ts). */
+  get filterWorker(): { mirrored: { from: number; to: number }; failure: string | null } {
+    return this.capture.filterWorker;
   }
 
   async dispose(): Promise<void> {

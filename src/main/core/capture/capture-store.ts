@@ -122,6 +122,7 @@ export class CaptureStore {
   private bytes = 0;
   private evictedRows = 0;
   private readonly listeners = new Set<Listener>();
+  private readonly amendListeners = new Set<Listener>();
   /** True from a notification until the next microtask checkpoint (see onAppend). */
   private notified = false;
   private readonly rearm = (): void => {
@@ -270,7 +271,41 @@ export class CaptureStore {
     const extras = this.extras.get(id);
     this.extras.set(id, { ...extras, inflated });
     this.bytes += inflated.length;
+    for (const listener of this.amendListeners) listener(id);
     if (this.bytes > this.budgetBytes) this.evictToBudget();
+  }
+
+  /**
+   * Called with the id of a row changed after it was appended (the only change
+   * there is: inflated content attached when its message's inflation ends), so
+   * a copy of the rows (the parallel scan's mirror) can follow.
+   */
+  onAmend(listener: Listener): () => void {
+    this.amendListeners.add(listener);
+    return () => this.amendListeners.delete(listener);
+  }
+
+  /** The extras of a held row (close code, violation, inflated content), if it has any. */
+  extrasOf(id: number): CapturedRowExtras | undefined {
+    return this.has(id) ? this.extras.get(id) : undefined;
+  }
+
+  /**
+   * For a copy of another store's rows (the parallel scan's mirror): an empty
+   * store starts numbering at `id`, so its ids are the original's.
+   */
+  startAt(id: number): void {
+    if (this.next !== this.first) throw new Error('startAt: the store is not empty');
+    if (!Number.isInteger(id) || id < this.next) throw new RangeError('startAt: ids only move forward');
+    this.first = this.next = id;
+  }
+
+  /** Evicts every row before `id` (counted as evicted, like rows the budget pushes out). */
+  evictBefore(id: number): void {
+    const until = Math.min(id, this.next);
+    if (until <= this.first) return;
+    while (this.first < until) this.evictOldest();
+    this.releaseBuffers();
   }
 
   has(id: number): boolean {
@@ -422,16 +457,18 @@ export class CaptureStore {
   }
 
   private evictToBudget(): void {
-    const mask = this.capacity - 1;
-    while (this.bytes > this.budgetBytes && this.first < this.next) {
-      const slot = this.first & mask;
-      this.bytes -= this.rowBytes(slot, this.first);
-      if (this.headers.size > 0) this.headers.delete(this.first);
-      this.extras.delete(this.first);
-      this.first++;
-      this.evictedRows++;
-    }
+    while (this.bytes > this.budgetBytes && this.first < this.next) this.evictOldest();
     this.releaseBuffers();
+  }
+
+  /** Drops the oldest row (the caller lets go of buffers afterwards: releaseBuffers). */
+  private evictOldest(): void {
+    const slot = this.first & (this.capacity - 1);
+    this.bytes -= this.rowBytes(slot, this.first);
+    if (this.headers.size > 0) this.headers.delete(this.first);
+    this.extras.delete(this.first);
+    this.first++;
+    this.evictedRows++;
   }
 
   /**

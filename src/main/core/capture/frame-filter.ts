@@ -234,6 +234,15 @@ export class BufferTextCache {
     upperOf(entry);
   }
 
+  /** Lets go of a buffer's text now (another thread searches that buffer: parallel-scan.ts). */
+  forget(buffer: ArrayBufferLike): void {
+    const hit = this.map.get(buffer);
+    if (hit === undefined) return;
+    this.map.delete(buffer);
+    this.released.unregister(buffer);
+    this.chars -= hit.str.length;
+  }
+
   /** Made already, for rows before `needAt`? */
   has(buffer: ArrayBufferLike, needAt: number): boolean {
     const hit = this.map.get(buffer);
@@ -257,7 +266,7 @@ export class BufferTextCache {
         this.generation++;
       }
       this.chars += str.length;
-      this.released.register(buffer, { generation: this.generation, chars: str.length });
+      this.released.register(buffer, { generation: this.generation, chars: str.length }, buffer);
     }
     const entry: BufferText = { str, builtAt: nextId, high: null, upper: null };
     this.map.set(buffer, entry);
@@ -965,7 +974,9 @@ export function lookBack(c: ScanColumns, id: number, conn: number, inbound: numb
     if (c.connIndex[slot] !== conn) continue;
     const bits = c.bits[slot];
     if ((bits & INBOUND_BIT) !== inbound) continue;
-    if (bits & VIOLATION_BIT) return null;
+    // A violation row leaves the message open, as it does for a scan walking forward (scanFrames):
+    // both must find the same message whether a scan starts before its first frame or after it.
+    if (bits & VIOLATION_BIT) continue;
     const opcode = bits & OPCODE_BITS;
     if (opcode >= 0x8) continue;
     if (bits & FIN_BIT) return null;

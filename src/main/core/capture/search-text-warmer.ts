@@ -41,6 +41,8 @@ export interface WarmerOptions {
   sliceMs?: number;
   cache?: BufferTextCache;
   timers?: WarmerTimers;
+  /** Rows before this id need no text here (the parallel scan's worker searches them: parallel-scan.ts). */
+  skipBelow?: () => number;
 }
 
 /** Rows looked at between clock reads. */
@@ -51,6 +53,7 @@ export class SearchTextWarmer {
   private readonly sliceMs: number;
   private readonly cache: BufferTextCache;
   private readonly timers: WarmerTimers;
+  private readonly skipBelow: () => number;
   /** Rows before this id have been walked. */
   private walkedTo = 0;
   /** store.nextId at the last look: a change means frames arrived. */
@@ -68,6 +71,7 @@ export class SearchTextWarmer {
     this.sliceMs = options.sliceMs ?? 8;
     this.cache = options.cache ?? sharedTextCache;
     this.timers = options.timers ?? systemTimers;
+    this.skipBelow = options.skipBelow ?? (() => 0);
     this.schedule();
   }
 
@@ -88,6 +92,7 @@ export class SearchTextWarmer {
     const { nextId } = this.store.scanColumns();
     const quiet = nextId === this.seenNextId;
     this.seenNextId = nextId;
+    this.walkedTo = Math.max(this.walkedTo, this.skipBelow());
     if (quiet && this.walkedTo < nextId) this.walk();
     else this.schedule();
   }
@@ -98,7 +103,7 @@ export class SearchTextWarmer {
     const cols = this.store.scanColumns();
     // Frames arrived: capture comes first; look again once it is quiet.
     if (cols.nextId !== this.seenNextId) return this.schedule();
-    let id = Math.max(this.walkedTo, cols.firstId);
+    let id = Math.max(this.walkedTo, cols.firstId, this.skipBelow());
     let last: ArrayBufferLike | null = null;
     while (id < cols.nextId) {
       const end = Math.min(cols.nextId, id + ROWS_PER_CHECK);

@@ -1,0 +1,443 @@
+/**
+ * The filter scan on two cores. A regular-expression filter over a million
+ * frames is a few hundred megabytes of regex matching and per-row checks, and
+ * one thread does it in 60–200 ms; the machine has another core that sits idle
+ * meanwhile.
+ *
+ * So while capture is idle, the older half of the capture store is copied,
+ * segment by segment, into a worker thread (scan-mirror.ts), which also makes
+ * the search text for it there. A scan is then split at a row id: the worker
+ * runs scanFrames over the older part of the range, this thread over the newer
+ * part, at the same time, and the two answers are joined. Splitting a scan at
+ * an id is what a live filter already does every time new rows arrive (it
+ * scans on from where it stopped), so the join follows the same rules: a
+ * fragmented message (RFC 6455 §5.4) that starts in the older part and ends in
+ * the newer one is judged by the newer part, which reports its first frame as
+ * a late match.
+ *
+ * Where there is no worker (it failed to start, died, or has not copied enough
+ * yet), or the range is small (a live filter's new rows), the scan runs here
+ * alone, as before. A worker that answers with an error or not at all costs a
+ * scan its speed, never its result: that part is scanned here.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FilterResult, FrameQuery, MessageSpan } from '../../../shared/contract';
+import { NO_BUFFER, type CaptureStore, type CapturedRowExtras } from './capture-store';
+import { scanFrames, sharedTextCache, type BufferTextCache, type CompiledQuery, type ScanOptions } from './frame-filter';
+import type { MirrorMessage, MirrorReply, MirrorSegment } from './scan-mirror';
+import type { WarmerTimers } from './search-text-warmer';
+
+/** The channel to the worker; the worker_threads one is spawnScanWorker's. */
+export interface ScanPort {
+  post(message: MirrorMessage, transfer?: ArrayBuffer[]): void;
+  onReply(listener: (reply: MirrorReply) => void): void;
+  /** The worker died or could not start: the port is of no more use. */
+  onFailure(listener: (error: Error) => void): void;
+  close(): void;
+}
+
+export interface ParallelScanOptions {
+  /** Starts the worker (default: spawnScanWorker with workerUrl). */
+  spawn?: () => ScanPort;
+  /** The built worker entry (the Electron bundle's scan-worker.js); without it, the TypeScript source through tsx. */
+  workerUrl?: URL;
+  /** No worker for stores holding fewer rows than this. */
+  minRows?: number;
+  /** The store must have been quiet this long before copying starts. */
+  idleMs?: number;
+  /** Rows per segment. */
+  segmentRows?: number;
+  /** Copying yields to the event loop after about this long. */
+  sliceMs?: number;
+  timers?: WarmerTimers;
+  /** This thread's search-text cache: text of buffers the worker holds is let go of here. */
+  textCache?: BufferTextCache;
+  /** Told once why the worker stopped (the app logs it); scans go on in this thread. */
+  onFailure?: (reason: string) => void;
+}
+
+const systemTimers: WarmerTimers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setImmediate: (fn) => setImmediate(fn),
+  now: () => performance.now(),
+};
+
+/** Below this many rows in the worker's part, a split costs more (a message each way) than it saves. */
+const DEFAULT_MIN_ROWS = 65_536;
+/** About 0.6 MB of columns and payload copies for short messages: a few milliseconds of this thread. */
+const DEFAULT_SEGMENT_ROWS = 4096;
+
+export class ParallelScanner {
+  private port: ScanPort | null = null;
+  /** Why there is no worker, once it failed; no second try in this session. */
+  failure: string | null = null;
+  /** The worker holds rows [mirrorFirst, mirroredTo) of the store, as the store has them. */
+  private mirrorFirst = 0;
+  private mirroredTo = 0;
+  /** Evictions forwarded: the worker has let go of rows before this id. */
+  private evictedTo = 0;
+  private sentConnections = 0;
+  private seq = 0;
+  private readonly waiting = new Map<number, (reply: MirrorReply | null) => void>();
+  private readonly minRows: number;
+  private readonly idleMs: number;
+  private readonly segmentRows: number;
+  private readonly sliceMs: number;
+  private readonly timers: WarmerTimers;
+  private readonly spawn: () => ScanPort;
+  private readonly textCache: BufferTextCache;
+  private readonly onFailure: (reason: string) => void;
+  private timer: unknown = null;
+  private seenNextId = -1;
+  private disposed = false;
+  private readonly stopAmend: () => void;
+
+  constructor(
+    private readonly store: CaptureStore,
+    options: ParallelScanOptions = {},
+  ) {
+    this.minRows = options.minRows ?? DEFAULT_MIN_ROWS;
+    this.idleMs = options.idleMs ?? 250;
+    this.segmentRows = options.segmentRows ?? DEFAULT_SEGMENT_ROWS;
+    this.sliceMs = options.sliceMs ?? 8;
+    this.timers = options.timers ?? systemTimers;
+    this.spawn = options.spawn ?? (() => spawnScanWorker(options.workerUrl));
+    this.textCache = options.textCache ?? sharedTextCache;
+    this.onFailure = options.onFailure ?? (() => {});
+    // Inflated content attached after a row was copied: the copy follows (see scan-mirror.ts).
+    this.stopAmend = store.onAmend((id) => {
+      if (this.port === null || id < this.mirrorFirst || id >= this.mirroredTo) return;
+      const inflated = store.extrasOf(id)?.inflated;
+      if (inflated) this.port.post({ type: 'inflated', id, inflated: inflated.slice() });
+    });
+    this.schedule();
+  }
+
+  /** Where the worker's copy is headed (the older half), or 0 once there is no worker to copy to. */
+  get copyTarget(): number {
+    return this.failure === null && !this.disposed ? this.target() : 0;
+  }
+
+  /** Rows the worker holds, [from, to); empty without a worker. */
+  get mirrored(): { from: number; to: number } {
+    return this.port === null ? { from: 0, to: 0 } : { from: this.mirrorFirst, to: this.mirroredTo };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stopAmend();
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.drop('the scanner was disposed');
+  }
+
+  /** scanFrames over [fromId, toId), split with the worker when it holds enough of the range. */
+  async scan(compiled: CompiledQuery, query: FrameQuery, fromId: number, toId: number | undefined, options: ScanOptions = {}): Promise<FilterResult> {
+    const cols = this.store.scanColumns();
+    const start = Math.max(Math.floor(fromId), cols.firstId);
+    const end = Math.max(start, Math.min(toId === undefined ? cols.nextId : Math.floor(toId), cols.nextId));
+    this.forwardEvictions();
+    const port = this.port;
+    // The worker takes the older half of the range, or as much of it as it holds; a byte-aligned
+    // split lets the two bitmaps be joined byte by byte.
+    const mid = start + ((Math.min(this.mirroredTo, start + ((end - start) >>> 1)) - start) & ~7);
+    if (port === null || this.mirrorFirst > start || mid - start < this.minRows) return scanFrames(this.store, compiled, fromId, toId, options);
+
+    const seq = ++this.seq;
+    const started = (options.now ?? (() => performance.now()))();
+    const remote = new Promise<MirrorReply | null>((resolve) => this.waiting.set(seq, resolve));
+    port.post({ type: 'scan', seq, query, fromId: start, toId: mid, budgetMs: options.budgetMs });
+    const local = await scanFrames(this.store, compiled, mid, end, options);
+    if (local.cancelled) {
+      port.post({ type: 'cancel', seq });
+      this.waiting.get(seq)?.(null);
+      this.waiting.delete(seq);
+      return { ...local, fromId: start };
+    }
+    const reply = await remote;
+    let older: FilterResult;
+    if (reply !== null && reply.type === 'result' && !reply.result.cancelled) older = reply.result;
+    // No answer from the worker: its part is scanned here, at the old speed.
+    else older = await scanFrames(this.store, compiled, start, mid, options);
+    if (older.cancelled) return { ...older, fromId: start };
+    return joinResults(older, local, start, mid, (options.now ?? (() => performance.now()))() - started);
+  }
+
+  private schedule(): void {
+    if (this.disposed) return;
+    this.timer = this.timers.setTimeout(() => this.look(), this.idleMs);
+  }
+
+  /** Every idleMs: copy when nothing arrived since the last look and the older half is not all copied. */
+  private look(): void {
+    this.timer = null;
+    const { nextId } = this.store.scanColumns();
+    const quiet = nextId === this.seenNextId;
+    this.seenNextId = nextId;
+    if (quiet && this.failure === null && this.mirroredTo < this.target()) this.copy();
+    else this.schedule();
+  }
+
+  /** Where the copy should reach: the older half of what the store holds, if that is worth a worker. */
+  private target(): number {
+    const { firstId, nextId } = this.store.scanColumns();
+    const half = (nextId - firstId) >>> 1;
+    return half < this.minRows ? 0 : firstId + half;
+  }
+
+  /** Segments for about sliceMs per turn of the event loop, until the target is reached or frames arrive. */
+  private copy(): void {
+    if (this.disposed) return;
+    const started = this.timers.now();
+    const { firstId, nextId } = this.store.scanColumns();
+    if (nextId !== this.seenNextId) return this.schedule();
+    const target = this.target();
+    if (this.mirroredTo >= target) return this.schedule();
+    if (this.port === null) {
+      try {
+        const port = this.spawn();
+        port.onReply((reply) => this.onReply(reply));
+        port.onFailure((error) => this.drop(`the scan worker stopped: ${error.message}`));
+        this.port = port;
+      } catch (error) {
+        this.failure = `the scan worker could not start: ${(error as Error).message}`;
+        this.onFailure(this.failure);
+        return this.schedule();
+      }
+    }
+    if (this.mirroredTo < firstId) {
+      // Evicted past the copy (or cleared): start again from the oldest row.
+      this.mirrorFirst = this.mirroredTo = this.evictedTo = firstId;
+      this.sentConnections = 0;
+    }
+    this.forwardEvictions();
+    do {
+      const { segment, transfer } = this.segment(this.mirroredTo, Math.min(target, this.mirroredTo + this.segmentRows));
+      this.port!.post(segment, transfer);
+      this.mirroredTo += segment.count;
+    } while (this.mirroredTo < target && this.timers.now() - started < this.sliceMs);
+    this.timers.setImmediate(() => this.copy());
+  }
+
+  private forwardEvictions(): void {
+    const { firstId } = this.store.scanColumns();
+    if (this.port === null || firstId <= this.evictedTo) return;
+    this.evictedTo = firstId;
+    this.mirrorFirst = Math.min(Math.max(this.mirrorFirst, firstId), this.mirroredTo);
+    this.port.post({ type: 'evict', beforeId: firstId });
+  }
+
+  /** Rows [from, to) as a segment, with copies of the bytes they span in their buffers. */
+  private segment(from: number, to: number): { segment: MirrorSegment; transfer: ArrayBuffer[] } {
+    const c = this.store.scanColumns();
+    const count = to - from;
+    const segment: MirrorSegment = {
+      type: 'segment',
+      firstId: from,
+      count,
+      conn: new Uint32Array(count),
+      time: new Float64Array(count),
+      bits: new Uint32Array(count),
+      length: new Float64Array(count),
+      offset: new Float64Array(count),
+      maskKey: new Uint32Array(count),
+      buffer: new Uint32Array(count),
+      payloadOffset: new Float64Array(count),
+      payloadLength: new Float64Array(count),
+      buffers: [],
+      extras: [],
+    };
+    if (c.connectionIds.length !== this.sentConnections) {
+      segment.connectionIds = [...c.connectionIds];
+      this.sentConnections = c.connectionIds.length;
+    }
+    // The columns, copied in runs contiguous in the ring (at most two).
+    for (let id = from; id < to; ) {
+      const slot = id & c.mask;
+      const n = Math.min(to - id, c.mask + 1 - slot);
+      const at = id - from;
+      segment.conn.set(c.connIndex.subarray(slot, slot + n), at);
+      segment.time.set(c.times.subarray(slot, slot + n), at);
+      segment.bits.set(c.bits.subarray(slot, slot + n), at);
+      segment.length.set(c.lengths.subarray(slot, slot + n), at);
+      segment.offset.set(c.offsets.subarray(slot, slot + n), at);
+      segment.maskKey.set(c.maskKeys.subarray(slot, slot + n), at);
+      segment.buffer.set(c.bufferIds.subarray(slot, slot + n), at);
+      segment.payloadOffset.set(c.payloadOffsets.subarray(slot, slot + n), at);
+      segment.payloadLength.set(c.payloadLengths.subarray(slot, slot + n), at);
+      id += n;
+    }
+    // Per buffer number in this segment (numbers only grow along the rows): the bytes its rows span.
+    const numbers: number[] = [];
+    const lows: number[] = [];
+    const highs: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = segment.buffer[i];
+      if (n === NO_BUFFER) continue;
+      const start = segment.payloadOffset[i];
+      const end = start + segment.payloadLength[i];
+      const last = numbers.length - 1;
+      if (last >= 0 && numbers[last] === n) {
+        if (start < lows[last]) lows[last] = start;
+        if (end > highs[last]) highs[last] = end;
+      } else {
+        numbers.push(n);
+        lows.push(start);
+        highs.push(end);
+      }
+    }
+    if (c.extras.size > 0) {
+      for (let id = from; id < to; id++) {
+        const extras = c.extras.get(id);
+        if (extras !== undefined) segment.extras.push([id, copyExtras(extras)]);
+      }
+    }
+    // Only the span these rows use is copied (bytes between payloads included, as a sweep expects):
+    // a whole 256 KiB slab per segment would copy most bytes several times.
+    const transfer: ArrayBuffer[] = [];
+    for (let k = 0; k < numbers.length; k++) {
+      const buffer = c.buffers[numbers[k] - c.bufferBase];
+      if (buffer === null) continue;
+      const bytes = new Uint8Array(buffer, lows[k], highs[k] - lows[k]).slice().buffer;
+      segment.buffers.push({ number: numbers[k], base: lows[k], bytes });
+      transfer.push(bytes);
+    }
+    // The worker searches these rows from now on: their text here would be a second copy. (Not the
+    // buffer the last rows are in: later rows may continue in it.)
+    const continued = numbers.length === 0 ? null : c.buffers[numbers[numbers.length - 1] - c.bufferBase];
+    for (const n of numbers) {
+      const buffer = c.buffers[n - c.bufferBase];
+      if (buffer && buffer !== continued) this.textCache.forget(buffer);
+    }
+    for (const column of [segment.conn, segment.time, segment.bits, segment.length, segment.offset, segment.maskKey, segment.buffer, segment.payloadOffset, segment.payloadLength]) {
+      transfer.push(column.buffer as ArrayBuffer);
+    }
+    return { segment, transfer };
+  }
+
+  private onReply(reply: MirrorReply): void {
+    if (reply.type === 'failed') return this.drop(`the scan worker stopped: ${reply.message}`);
+    const resolve = this.waiting.get(reply.seq);
+    this.waiting.delete(reply.seq);
+    resolve?.(reply);
+  }
+
+  /** Stops using the worker; scans in flight finish here. */
+  private drop(reason: string): void {
+    if (this.port !== null && !this.disposed) {
+      this.failure = reason;
+      this.onFailure(reason);
+    }
+    this.port?.close();
+    this.port = null;
+    this.mirrorFirst = this.mirroredTo = 0;
+    for (const resolve of this.waiting.values()) resolve(null);
+    this.waiting.clear();
+  }
+}
+
+/** Extras as the worker needs them: inflated content copied out of whatever larger buffer it views. */
+function copyExtras(extras: CapturedRowExtras): CapturedRowExtras {
+  return extras.inflated ? { ...extras, inflated: extras.inflated.slice() } : extras;
+}
+
+/**
+ * One answer for [start, …) from the older part's [start, mid) and the newer
+ * part's [mid, …): bitmaps side by side (mid - start is a multiple of 8), the
+ * newer part's late matches at or after start moved into the bitmap, and its
+ * message spans over the older part's (it saw those messages end).
+ */
+export function joinResults(older: FilterResult, newer: FilterResult, start: number, mid: number, elapsedMs: number): FilterResult {
+  // Rows evicted past mid while scanning: the older part is gone, the newer part is the answer.
+  if (newer.fromId !== mid) return newer;
+  if (!older.done || older.scannedTo < mid) return { ...older, done: false, firstId: newer.firstId, nextId: newer.nextId };
+  const scannedTo = newer.scannedTo;
+  const bitmap = new Uint8Array((scannedTo - start + 7) >>> 3);
+  bitmap.set(Buffer.from(older.matchBits, 'base64').subarray(0, (mid - start) >>> 3));
+  bitmap.set(Buffer.from(newer.matchBits, 'base64'), (mid - start) >>> 3);
+  let matched = older.matched + newer.matched;
+  const late = [...(older.lateMatches ?? [])];
+  for (const id of newer.lateMatches ?? []) {
+    if (id < start) {
+      late.push(id);
+      continue;
+    }
+    const k = id - start;
+    if ((bitmap[k >>> 3] & (1 << (k & 7))) === 0) {
+      bitmap[k >>> 3] |= 1 << (k & 7);
+      matched++;
+    }
+  }
+  const spans = new Map<number, MessageSpan>();
+  for (const span of older.messages ?? []) spans.set(span.headId, span);
+  for (const span of newer.messages ?? []) spans.set(span.headId, span);
+  const result: FilterResult = {
+    fromId: start,
+    scannedTo,
+    matchBits: Buffer.from(bitmap).toString('base64'),
+    matched,
+    done: newer.done,
+    firstId: newer.firstId,
+    nextId: newer.nextId,
+    rate: elapsedMs > 0 ? Math.round((scannedTo - start) / elapsedMs) : undefined,
+  };
+  if (late.length > 0) result.lateMatches = [...new Set(late)].sort((a, b) => a - b);
+  if (spans.size > 0) result.messages = [...spans.values()];
+  return result;
+}
+
+/** tsx's ESM API (tsx/esm/api, its "import" export), as a file URL a worker can import. */
+function tsxEsmApi(from: string): string {
+  const require = createRequire(from);
+  const manifest = require.resolve('tsx/package.json');
+  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
+  return pathToFileURL(join(dirname(manifest), exports['./esm/api'].import.default)).href;
+}
+
+/**
+ * The worker thread. From the built app, its own bundle entry (workerUrl);
+ * from the TypeScript sources (CLI, browser host, tests), scan-worker.ts
+ * loaded through tsx, which the worker registers first.
+ */
+export function spawnScanWorker(workerUrl?: URL): ScanPort {
+  let worker: Worker;
+  if (workerUrl !== undefined) {
+    worker = new Worker(workerUrl);
+  } else {
+    const here = import.meta.url;
+    const entry = new URL('./scan-worker.ts', here).href;
+    // A worker does not inherit the main thread's module hooks, and its execArgv's --import does
+    // not install tsx's there (Node 20): the worker registers tsx itself, then loads the entry.
+    const boot = `import(${JSON.stringify(tsxEsmApi(here))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+    worker = new Worker(`${boot}.catch((error) => { console.error(error); process.exit(70); });`, { eval: true });
+  }
+  // A scan worker must not keep a CLI or a test process alive.
+  worker.unref();
+  const failures: Array<(error: Error) => void> = [];
+  let closed = false;
+  const fail = (error: Error): void => {
+    if (closed) return;
+    closed = true;
+    for (const listener of failures) listener(error);
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`it exited with code ${code}`)));
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    onReply: (listener) => void worker.on('message', listener),
+    onFailure: (listener) => void failures.push(listener),
+    close: () => {
+      closed = true;
+      void worker.terminate();
+    },
+  };
+}
