@@ -186,7 +186,13 @@ async function framescope(browser: Browser): Promise<{ figures: Figures; detail:
         const t = performance.now();
         const result = await filter(request);
         const v = result.ok ? result.value : null;
-        if (v && v.scannedTo - v.fromId > 10_000) console.error(`  scan ${JSON.stringify(request.query.text?.pattern ?? '')} ${v.scannedTo - v.fromId} rows ${(performance.now() - t).toFixed(1)} ms${v.cancelled ? ' (cancelled)' : ''}`);
+        const worker = workspace.filterWorker;
+        const split = worker.lastSplit;
+        const held =
+          worker.failure ??
+          `worker holds ${worker.mirrored.from}–${worker.mirrored.to}` +
+            (split ? `; last split: worker ${split.workerRows} rows ${split.workerMs.toFixed(0)} ms, here ${split.localRows} rows ${split.localMs.toFixed(0)} ms` : '');
+        if (v && v.scannedTo - v.fromId > 10_000) console.error(`  scan ${JSON.stringify(request.query.text?.pattern ?? '')} ${v.scannedTo - v.fromId} rows ${(performance.now() - t).toFixed(1)} ms${v.cancelled ? ' (cancelled)' : ''} (${held})`);
         return result;
       };
     }

@@ -195,6 +195,22 @@ describe('the filter scan split between this thread and a worker', () => {
     scanner.dispose();
   });
 
+  it('lets go of rows the capture budget evicts as they go, not at the next scan', async () => {
+    const store = new CaptureStore(100 * (64 + 12));
+    const slabs = new Slabs(200);
+    for (let i = 0; i < 100; i++) append(store, { payload: `row ${String(i).padStart(4, '0')}` }, slabs);
+    const { scanner, port } = await mirrored(store, 16);
+    expect(port.mirror.firstId).toBe(0);
+    expect(port.mirror.nextId).toBe(50);
+    // Capture goes on: the budget evicts the oldest rows, and the worker's copy follows.
+    for (let i = 100; i < 130; i++) append(store, { payload: `row ${String(i).padStart(4, '0')}` }, slabs);
+    await settle();
+    expect(store.firstId).toBeGreaterThan(0);
+    expect(port.mirror.firstId).toBe(store.firstId);
+    expect(scanner.mirrored.from).toBe(store.firstId);
+    scanner.dispose();
+  });
+
   it('follows a cleared store: the copy starts again from the oldest row', async () => {
     const store = new CaptureStore(1 << 30);
     const slabs = new Slabs(200);

@@ -88,6 +88,8 @@ function describeFsError(error: unknown, path: string): string {
   }
 }
 
+export type FilterWorkerStatus = Pick<ParallelScanner, 'mirrored' | 'failure' | 'lastSplit'>;
+
 export class CaptureFeature implements Feature<CaptureHandlers> {
   readonly handlers: CaptureHandlers;
   private readonly imported = new Map<string, ImportedConnection>();
@@ -327,8 +329,8 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     }
   }
 
-  get filterWorker(): { mirrored: { from: number; to: number }; failure: string | null } {
-    return { mirrored: this.scanner.mirrored, failure: this.scanner.failure };
+  get filterWorker(): FilterWorkerStatus {
+    return { mirrored: this.scanner.mirrored, failure: this.scanner.failure, lastSplit: this.scanner.lastSplit };
   }
 
   async dispose(): Promise<void> {

@@ -7,7 +7,7 @@
 import type { CommandHandlers } from '../../../shared/contract';
 import type { LogLine } from '../../../shared/records';
 import { CaptureStore, DEFAULT_CAPTURE_BUDGET_BYTES } from '../capture/capture-store';
-import { CaptureFeature } from './capture-feature';
+import { CaptureFeature, type FilterWorkerStatus } from './capture-feature';
 import { ChangeHub, type ChangeListener } from './changes';
 import { ClientFeature } from './client-feature';
 import type { WorkspaceContext } from './context';
@@ -60,7 +60,7 @@ export class Workspace {
   }
 
   /** How far the filter's scan worker has copied the capture, or why there is none (see parallel-scan.ts). */
-  get filterWorker(): { mirrored: { from: number; to: number }; failure: string | null } {
+  get filterWorker(): FilterWorkerStatus {
     return this.capture.filterWorker;
   }
 

@@ -80,9 +80,13 @@ export class ParallelScanner {
   private port: ScanPort | null = null;
   /** Why there is no worker, once it failed; no second try in this session. */
   failure: string | null = null;
-  /** The worker holds rows [mirrorFirst, mirroredTo) of the store, as the store has them. */
+  /** The last split scan: each side's rows and milliseconds (for benchmarks and the log). */
+  lastSplit: { workerRows: number; workerMs: number; localRows: number; localMs: number } | null = null;
+  /** Rows [mirrorFirst, mirroredTo) of the store have been sent to the worker... */
   private mirrorFirst = 0;
   private mirroredTo = 0;
+  /** ...and it holds them up to here (it says so after each segment): scans split only where it holds. */
+  private heldTo = 0;
   /** Evictions forwarded: the worker has let go of rows before this id. */
   private evictedTo = 0;
   private sentConnections = 0;
@@ -100,6 +104,7 @@ export class ParallelScanner {
   private seenNextId = -1;
   private disposed = false;
   private readonly stopAmend: () => void;
+  private readonly stopAppend: () => void;
 
   constructor(
     private readonly store: CaptureStore,
@@ -119,6 +124,9 @@ export class ParallelScanner {
       const inflated = store.extrasOf(id)?.inflated;
       if (inflated) this.port.post({ type: 'inflated', id, inflated: inflated.slice() });
     });
+    // Rows the budget pushes out go from the copy too, as they go here, not at the next copy or scan.
+    // (onAppend comes at the first append of a burst; the evictions come with the later ones.)
+    this.stopAppend = store.onAppend(() => queueMicrotask(() => this.forwardEvictions()));
     this.schedule();
   }
 
@@ -129,12 +137,13 @@ export class ParallelScanner {
 
   /** Rows the worker holds, [from, to); empty without a worker. */
   get mirrored(): { from: number; to: number } {
-    return this.port === null ? { from: 0, to: 0 } : { from: this.mirrorFirst, to: this.mirroredTo };
+    return this.port === null ? { from: 0, to: 0 } : { from: this.mirrorFirst, to: Math.max(this.mirrorFirst, this.heldTo) };
   }
 
   dispose(): void {
     this.disposed = true;
     this.stopAmend();
+    this.stopAppend();
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
     this.drop('the scanner was disposed');
@@ -149,14 +158,20 @@ export class ParallelScanner {
     const port = this.port;
     // The worker takes the older half of the range, or as much of it as it holds; a byte-aligned
     // split lets the two bitmaps be joined byte by byte.
-    const mid = start + ((Math.min(this.mirroredTo, start + ((end - start) >>> 1)) - start) & ~7);
+    const mid = start + ((Math.min(this.heldTo, start + ((end - start) >>> 1)) - start) & ~7);
     if (port === null || this.mirrorFirst > start || mid - start < this.minRows) return scanFrames(this.store, compiled, fromId, toId, options);
 
     const seq = ++this.seq;
-    const started = (options.now ?? (() => performance.now()))();
-    const remote = new Promise<MirrorReply | null>((resolve) => this.waiting.set(seq, resolve));
+    const now = options.now ?? (() => performance.now());
+    const started = now();
+    let workerMs = -1;
+    const remote = new Promise<MirrorReply | null>((resolve) => this.waiting.set(seq, resolve)).then((reply) => {
+      workerMs = now() - started;
+      return reply;
+    });
     port.post({ type: 'scan', seq, query, fromId: start, toId: mid, budgetMs: options.budgetMs });
     const local = await scanFrames(this.store, compiled, mid, end, options);
+    const localMs = now() - started;
     if (local.cancelled) {
       port.post({ type: 'cancel', seq });
       this.waiting.get(seq)?.(null);
@@ -169,7 +184,8 @@ export class ParallelScanner {
     // No answer from the worker: its part is scanned here, at the old speed.
     else older = await scanFrames(this.store, compiled, start, mid, options);
     if (older.cancelled) return { ...older, fromId: start };
-    return joinResults(older, local, start, mid, (options.now ?? (() => performance.now()))() - started);
+    this.lastSplit = { workerRows: mid - start, workerMs, localRows: end - mid, localMs };
+    return joinResults(older, local, start, mid, now() - started);
   }
 
   private schedule(): void {
@@ -216,7 +232,7 @@ export class ParallelScanner {
     }
     if (this.mirroredTo < firstId) {
       // Evicted past the copy (or cleared): start again from the oldest row.
-      this.mirrorFirst = this.mirroredTo = this.evictedTo = firstId;
+      this.mirrorFirst = this.mirroredTo = this.heldTo = this.evictedTo = firstId;
       this.sentConnections = 0;
     }
     this.forwardEvictions();
@@ -326,6 +342,11 @@ export class ParallelScanner {
 
   private onReply(reply: MirrorReply): void {
     if (reply.type === 'failed') return this.drop(`the scan worker stopped: ${reply.message}`);
+    if (reply.type === 'held') {
+      // (An answer to a segment sent before the copy started over is below mirrorFirst: no effect.)
+      this.heldTo = Math.max(this.heldTo, reply.nextId);
+      return;
+    }
     const resolve = this.waiting.get(reply.seq);
     this.waiting.delete(reply.seq);
     resolve?.(reply);
@@ -339,7 +360,7 @@ export class ParallelScanner {
     }
     this.port?.close();
     this.port = null;
-    this.mirrorFirst = this.mirroredTo = 0;
+    this.mirrorFirst = this.mirroredTo = this.heldTo = 0;
     for (const resolve of this.waiting.values()) resolve(null);
     this.waiting.clear();
   }

@@ -49,6 +49,8 @@ export type MirrorMessage =
   | { type: 'cancel'; seq: number };
 
 export type MirrorReply =
+  /** A segment is in: the copy holds rows up to nextId. */
+  | { type: 'held'; nextId: number }
   | { type: 'result'; seq: number; result: FilterResult }
   | { type: 'error'; seq: number; message: string }
   /** The copy can no longer be trusted (a segment it could not apply): stop using this worker. */
@@ -86,24 +88,32 @@ export class ScanMirror {
       this.cancelled.add(message.seq);
       return;
     }
-    this.queue = this.queue.then(async () => {
-      let answer: MirrorReply | null;
-      try {
-        answer = await this.handle(message);
-      } catch (error) {
-        const text = error instanceof Error ? error.message : String(error);
-        answer = message.type === 'scan' ? { type: 'error', seq: message.seq, message: text } : { type: 'failed', message: text };
-      }
-      if (answer !== null) reply(answer);
-    });
+    if (message.type === 'scan' && message.fromId >= this.store.firstId && message.toId <= this.store.nextId) {
+      // Every row it reads is here already: it need not wait behind segments still queued (they only
+      // append after its range).
+      void this.answer(message, reply);
+      return;
+    }
+    this.queue = this.queue.then(() => this.answer(message, reply));
   }
 
-  /** Applies a message; a scan answers with a reply, everything else with null. */
+  private async answer(message: MirrorMessage, reply: (reply: MirrorReply) => void): Promise<void> {
+    let answer: MirrorReply | null;
+    try {
+      answer = await this.handle(message);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      answer = message.type === 'scan' ? { type: 'error', seq: message.seq, message: text } : { type: 'failed', message: text };
+    }
+    if (answer !== null) reply(answer);
+  }
+
+  /** Applies a message; a segment and a scan answer with a reply, everything else with null. */
   async handle(message: MirrorMessage): Promise<MirrorReply | null> {
     switch (message.type) {
       case 'segment':
         this.append(message);
-        return null;
+        return { type: 'held', nextId: this.store.nextId };
       case 'inflated':
         this.store.attachInflated(message.id, message.inflated);
         return null;
