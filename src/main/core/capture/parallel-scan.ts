@@ -105,6 +105,7 @@ export class ParallelScanner {
   private disposed = false;
   private readonly stopAmend: () => void;
   private readonly stopAppend: () => void;
+  private readonly forwardEvictionsLater = (): void => this.forwardEvictions();
 
   constructor(
     private readonly store: CaptureStore,
@@ -126,7 +127,9 @@ export class ParallelScanner {
     });
     // Rows the budget pushes out go from the copy too, as they go here, not at the next copy or scan.
     // (onAppend comes at the first append of a burst; the evictions come with the later ones.)
-    this.stopAppend = store.onAppend(() => queueMicrotask(() => this.forwardEvictions()));
+    this.stopAppend = store.onAppend(() => {
+      if (this.port !== null) queueMicrotask(this.forwardEvictionsLater);
+    });
     this.schedule();
   }
 
@@ -244,9 +247,11 @@ export class ParallelScanner {
     this.timers.setImmediate(() => this.copy());
   }
 
+  /** Runs once per burst of appends: no allocation when nothing was evicted. */
   private forwardEvictions(): void {
-    const { firstId } = this.store.scanColumns();
-    if (this.port === null || firstId <= this.evictedTo) return;
+    if (this.port === null) return;
+    const firstId = this.store.firstId;
+    if (firstId <= this.evictedTo) return;
     this.evictedTo = firstId;
     this.mirrorFirst = Math.min(Math.max(this.mirrorFirst, firstId), this.mirroredTo);
     this.port.post({ type: 'evict', beforeId: firstId });
