@@ -111,6 +111,27 @@ describe("the filter's search text, made while capture is idle", () => {
     warmer.stop();
   });
 
+  it('leaves alone rows another thread searches (skipBelow), and forgets text on request', () => {
+    const store = newStore();
+    const slabs = new Slabs(1024);
+    for (let i = 0; i < 200; i++) append(store, { payload: `{"seq":${i},"side":"buy"}` }, slabs);
+    const buffers = buffersOf(store);
+    const cols = store.scanColumns();
+    // Rows before the first row of the third buffer belong to the worker.
+    let skip = 0;
+    while (payloadBufferOf(cols, skip & cols.mask) !== buffers[2]) skip++;
+    const cache = new BufferTextCache(1 << 20);
+    const timers = manualTimers();
+    const warmer = new SearchTextWarmer(store, { cache, timers, idleMs: 10, skipBelow: () => skip });
+    timers.advance(100);
+    expect(buffers.filter((b) => cache.has(b, 0))).toEqual(buffers.slice(2));
+    const held = cache.heldChars;
+    cache.forget(buffers[2]);
+    expect(cache.has(buffers[2], 0)).toBe(false);
+    expect(cache.heldChars).toBe(held - buffers[2].byteLength);
+    warmer.stop();
+  });
+
   it('does not run after stop', () => {
     const store = newStore();
     append(store, { payload: 'hello' });

@@ -63,6 +63,8 @@ export class ScanMirror {
   private store = new CaptureStore(Number.POSITIVE_INFINITY);
   private connectionIds: string[] = [];
   private readonly cancelled = new Set<number>();
+  /** Messages applied in order (see receive). */
+  private queue: Promise<void> = Promise.resolve();
   readonly textCache = new BufferTextCache(MIRROR_TEXT_LIMIT_CHARS);
 
   /** Rows held: [firstId, nextId). */
@@ -73,8 +75,6 @@ export class ScanMirror {
   get nextId(): number {
     return this.store.nextId;
   }
-
-  private queue: Promise<void> = Promise.resolve();
 
   /**
    * Takes messages as they come: applied one at a time, in order, so a scan
