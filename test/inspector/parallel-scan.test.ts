@@ -211,6 +211,126 @@ describe('the filter scan split between this thread and a worker', () => {
     scanner.dispose();
   });
 
+  it('does not start a worker again after one failed, and filters by connection rightly meanwhile', async () => {
+    const store = new CaptureStore(1 << 30);
+    const slabs = new Slabs(200);
+    for (let i = 0; i < 100; i++) append(store, { conn: i % 2 ? 'a' : 'b', payload: `row ${i}` }, slabs);
+    let spawned = 0;
+    const reasons: string[] = [];
+    const timers = manualTimers();
+    const scanner = new ParallelScanner(store, {
+      spawn: () => {
+        spawned++;
+        const port = inProcessPort();
+        let fail: (error: Error) => void = () => {};
+        let segments = 0;
+        return {
+          ...port,
+          post(message, transfer) {
+            port.post(message, transfer);
+            // The first worker dies after its first segment.
+            if (message.type === 'segment' && spawned === 1 && ++segments === 1) fail(new Error('it exited with code 134'));
+          },
+          onFailure: (l) => void (fail = l),
+        };
+      },
+      minRows: 4,
+      segmentRows: 8,
+      idleMs: 10,
+      timers,
+      onFailure: (reason) => reasons.push(reason),
+    });
+    for (let i = 0; i < 6; i++) {
+      timers.advance(10);
+      await settle();
+    }
+    expect(spawned).toBe(1);
+    expect(reasons).toEqual(['the scan worker stopped: it exited with code 134']);
+    expect(scanner.copyTarget).toBe(0);
+    const query: FrameQuery = { unit: 'frames', connectionIds: ['a'] };
+    const result = await scanner.scan(compiled(query), query, 0, undefined);
+    expect(result.matched).toBe(50);
+    scanner.dispose();
+  });
+
+  it('answers in the right ids when rows are evicted while the worker fails its part', async () => {
+    const store = new CaptureStore(1 << 30);
+    const slabs = new Slabs(200);
+    for (let i = 0; i < 80; i++) append(store, { payload: `row ${i} ${i % 5 === 0 ? 'needle' : 'hay'}` }, slabs);
+    const port = inProcessPort();
+    const failing: ScanPort = {
+      ...port,
+      post(message, transfer) {
+        if (message.type !== 'scan') return port.post(message, transfer);
+        // The worker's part fails, after capture evicted the three oldest rows.
+        setTimeout(() => {
+          store.evictBefore(3);
+          port.mirror.receive({ ...message, fromId: -1 }, () => {});
+          listeners.forEach((l) => l({ type: 'error', seq: message.seq, message: 'mirror holds less' }));
+        }, 5);
+      },
+      onReply: (l) => {
+        listeners.push(l);
+        port.onReply(l);
+      },
+    };
+    const listeners: Array<(reply: MirrorReply) => void> = [];
+    const timers = manualTimers();
+    const scanner = new ParallelScanner(store, { spawn: () => failing, minRows: 4, segmentRows: 16, idleMs: 10, timers });
+    for (let i = 0; i < 4; i++) {
+      timers.advance(10);
+      await settle();
+    }
+    const query: FrameQuery = { unit: 'frames', text: { pattern: 'needle', regex: false, caseSensitive: true } };
+    const result = await scanner.scan(compiled(query), query, 0, undefined);
+    expect(result.fromId).toBe(3);
+    expect(matchedIds(result)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75]);
+    expect(answer(result)).toEqual(answer(await scanFrames(store, compiled(query), 0, undefined)));
+    scanner.dispose();
+  });
+
+  it('stops waiting for the worker when the scan is superseded, and tells the worker to stop', async () => {
+    const store = new CaptureStore(1 << 30);
+    const slabs = new Slabs(200);
+    for (let i = 0; i < 80; i++) append(store, { payload: `row ${i}` }, slabs);
+    const port = inProcessPort();
+    const silent: ScanPort = { ...port, post: (message, transfer) => (message.type === 'scan' ? void port.messages.push(message) : port.post(message, transfer)) };
+    const timers = manualTimers();
+    const scanner = new ParallelScanner(store, { spawn: () => silent, minRows: 4, segmentRows: 16, idleMs: 10, timers });
+    for (let i = 0; i < 4; i++) {
+      timers.advance(10);
+      await settle();
+    }
+    let superseded = false;
+    setTimeout(() => (superseded = true), 20);
+    const query: FrameQuery = { unit: 'frames', text: { pattern: 'row', regex: false, caseSensitive: true } };
+    const result = await scanner.scan(compiled(query), query, 0, undefined, { isCancelled: () => superseded });
+    expect(result.cancelled).toBe(true);
+    await settle();
+    expect(port.messages.some((m) => m.type === 'cancel')).toBe(true);
+    expect(scanner.failure).toBeNull();
+    scanner.dispose();
+  });
+
+  it('lets go of a worker that stops answering, and scans its part here', async () => {
+    const store = new CaptureStore(1 << 30);
+    const slabs = new Slabs(200);
+    for (let i = 0; i < 80; i++) append(store, { payload: `row ${i}` }, slabs);
+    const port = inProcessPort();
+    const silent: ScanPort = { ...port, post: (message, transfer) => (message.type === 'scan' ? undefined : port.post(message, transfer)) };
+    const timers = manualTimers();
+    const scanner = new ParallelScanner(store, { spawn: () => silent, minRows: 4, segmentRows: 16, idleMs: 10, timers });
+    for (let i = 0; i < 4; i++) {
+      timers.advance(10);
+      await settle();
+    }
+    const query: FrameQuery = { unit: 'frames', text: { pattern: 'row 1', regex: false, caseSensitive: true } };
+    const result = await scanner.scan(compiled(query), query, 0, undefined, { budgetMs: 1 });
+    expect(answer(result)).toEqual(answer(await scanFrames(store, compiled(query), 0, undefined)));
+    expect(scanner.failure).toMatch(/did not answer within 2001 ms/);
+    scanner.dispose();
+  }, 10_000);
+
   it('follows a cleared store: the copy starts again from the oldest row', async () => {
     const store = new CaptureStore(1 << 30);
     const slabs = new Slabs(200);

@@ -111,7 +111,11 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     const { store } = ctx;
     this.scanner = new ParallelScanner(store, {
       workerUrl: ctx.scanWorkerUrl,
-      onFailure: (reason) => ctx.log('warn', 'filter', `${reason}; filters run on one thread from now on`),
+      onFailure: (reason) => {
+        ctx.log('warn', 'filter', `${reason}; filters run on one thread from now on`);
+        // The text of the rows the worker held is made on this thread again, while capture is idle.
+        this.warmer.rewind();
+      },
     });
     // Rows the scan worker holds, or is about to, need no search text on this thread.
     this.warmer = new SearchTextWarmer(store, { skipBelow: () => this.scanner.copyTarget });

@@ -73,6 +73,10 @@ const systemTimers: WarmerTimers = {
 
 /** Below this many rows in the worker's part, a split costs more (a message each way) than it saves. */
 const DEFAULT_MIN_ROWS = 65_536;
+/** A worker that has not answered a scan this long after its budget is taken for stuck. */
+const WORKER_GRACE_MS = 2000;
+/** How often a scan waiting for the worker checks whether it was superseded. */
+const CANCEL_POLL_MS = 5;
 /** About 0.6 MB of columns and payload copies for short messages: a few milliseconds of this thread. */
 const DEFAULT_SEGMENT_ROWS = 4096;
 
@@ -160,7 +164,7 @@ export class ParallelScanner {
     this.forwardEvictions();
     const port = this.port;
     // The worker takes the older half of the range, or as much of it as it holds; a byte-aligned
-    // split lets the two bitmaps be joined byte by byte.
+    // split lets the two bitmaps be joined byte by byte (see joinResults).
     const mid = start + ((Math.min(this.heldTo, start + ((end - start) >>> 1)) - start) & ~7);
     if (port === null || this.mirrorFirst > start || mid - start < this.minRows) return scanFrames(this.store, compiled, fromId, toId, options);
 
@@ -181,14 +185,39 @@ export class ParallelScanner {
       this.waiting.delete(seq);
       return { ...local, fromId: start };
     }
-    const reply = await remote;
+    const reply = await this.awaitWorker(remote, seq, options);
+    if (reply === 'cancelled') return { ...local, fromId: start, scannedTo: start, matchBits: '', matched: 0, done: false, cancelled: true };
     let older: FilterResult;
     if (reply !== null && reply.type === 'result' && !reply.result.cancelled) older = reply.result;
     // No answer from the worker: its part is scanned here, at the old speed.
     else older = await scanFrames(this.store, compiled, start, mid, options);
     if (older.cancelled) return { ...older, fromId: start };
     this.lastSplit = { workerRows: mid - start, workerMs, localRows: end - mid, localMs };
-    return joinResults(older, local, start, mid, now() - started);
+    return joinResults(older, local, mid, now() - started);
+  }
+
+  /**
+   * The worker's answer, watching meanwhile for the scan being superseded (a
+   * newer keystroke: the worker is told to stop) and for a worker that has
+   * stopped answering (it is let go of; the caller scans its part here).
+   */
+  private async awaitWorker(remote: Promise<MirrorReply | null>, seq: number, options: ScanOptions): Promise<MirrorReply | null | 'cancelled'> {
+    const deadline = Date.now() + (options.budgetMs ?? 400) + WORKER_GRACE_MS;
+    const tick = (): Promise<'tick'> => new Promise((resolve) => setTimeout(() => resolve('tick'), CANCEL_POLL_MS));
+    for (;;) {
+      const next = await Promise.race([remote, tick()]);
+      if (next !== 'tick') return next;
+      if (options.isCancelled?.()) {
+        this.port?.post({ type: 'cancel', seq });
+        this.waiting.get(seq)?.(null);
+        this.waiting.delete(seq);
+        return 'cancelled';
+      }
+      if (Date.now() > deadline) {
+        this.drop(`the scan worker did not answer within ${Math.round((options.budgetMs ?? 400) + WORKER_GRACE_MS)} ms`);
+        return null;
+      }
+    }
   }
 
   private schedule(): void {
@@ -216,6 +245,8 @@ export class ParallelScanner {
   /** Segments for about sliceMs per turn of the event loop, until the target is reached or frames arrive. */
   private copy(): void {
     if (this.disposed) return;
+    // A worker that failed is not started again (drop() said why, once); scans stay on this thread.
+    if (this.failure !== null) return this.schedule();
     const started = this.timers.now();
     const { firstId, nextId } = this.store.scanColumns();
     if (nextId !== this.seenNextId) return this.schedule();
@@ -240,9 +271,12 @@ export class ParallelScanner {
     }
     this.forwardEvictions();
     do {
+      // (A port can fail as it is posted to.)
+      const port = this.port;
+      if (port === null) return this.schedule();
       const { segment, transfer } = this.segment(this.mirroredTo, Math.min(target, this.mirroredTo + this.segmentRows));
-      this.port!.post(segment, transfer);
       this.mirroredTo += segment.count;
+      port.post(segment, transfer);
     } while (this.mirroredTo < target && this.timers.now() - started < this.sliceMs);
     this.timers.setImmediate(() => this.copy());
   }
@@ -365,7 +399,7 @@ export class ParallelScanner {
     }
     this.port?.close();
     this.port = null;
-    this.mirrorFirst = this.mirroredTo = this.heldTo = 0;
+    this.mirrorFirst = this.mirroredTo = this.heldTo = this.evictedTo = this.sentConnections = 0;
     for (const resolve of this.waiting.values()) resolve(null);
     this.waiting.clear();
   }
@@ -377,19 +411,22 @@ function copyExtras(extras: CapturedRowExtras): CapturedRowExtras {
 }
 
 /**
- * One answer for [start, …) from the older part's [start, mid) and the newer
- * part's [mid, …): bitmaps side by side (mid - start is a multiple of 8), the
- * newer part's late matches at or after start moved into the bitmap, and its
- * message spans over the older part's (it saw those messages end).
+ * One answer from the older part's [older.fromId, mid) and the newer part's
+ * [mid, …): bitmaps side by side, the newer part's late matches at or after
+ * the older part's start moved into the bitmap, and its message spans over
+ * the older part's (it saw those messages end). The older part starts later
+ * than the scan asked when rows were evicted before it ran (it was scanned
+ * here after the worker failed): the answer then starts there too.
  */
-export function joinResults(older: FilterResult, newer: FilterResult, start: number, mid: number, elapsedMs: number): FilterResult {
-  // Rows evicted past mid while scanning: the older part is gone, the newer part is the answer.
-  if (newer.fromId !== mid) return newer;
+export function joinResults(older: FilterResult, newer: FilterResult, mid: number, elapsedMs: number): FilterResult {
   if (!older.done || older.scannedTo < mid) return { ...older, done: false, firstId: newer.firstId, nextId: newer.nextId };
+  // (The newer part starts at mid: it is scanned in the same turn as mid is chosen, before any eviction.)
+  if (newer.fromId !== mid) return newer;
+  const start = older.fromId;
   const scannedTo = newer.scannedTo;
   const bitmap = new Uint8Array((scannedTo - start + 7) >>> 3);
-  bitmap.set(Buffer.from(older.matchBits, 'base64').subarray(0, (mid - start) >>> 3));
-  bitmap.set(Buffer.from(newer.matchBits, 'base64'), (mid - start) >>> 3);
+  placeBits(bitmap, 0, Buffer.from(older.matchBits, 'base64'));
+  placeBits(bitmap, mid - start, Buffer.from(newer.matchBits, 'base64'));
   let matched = older.matched + newer.matched;
   const late = [...(older.lateMatches ?? [])];
   for (const id of newer.lateMatches ?? []) {
@@ -419,6 +456,21 @@ export function joinResults(older: FilterResult, newer: FilterResult, start: num
   if (late.length > 0) result.lateMatches = [...new Set(late)].sort((a, b) => a - b);
   if (spans.size > 0) result.messages = [...spans.values()];
   return result;
+}
+
+/** ORs a bitmap (bit k: row from + k) into `target` from bit `at` on; bytewise when `at` is a multiple of 8. */
+function placeBits(target: Uint8Array, at: number, source: Uint8Array): void {
+  if ((at & 7) === 0) {
+    const to = at >>> 3;
+    for (let i = 0; i < source.length && to + i < target.length; i++) target[to + i] |= source[i];
+    return;
+  }
+  for (let i = 0; i < source.length; i++) {
+    for (let b = source[i]; b !== 0; b &= b - 1) {
+      const k = at + i * 8 + (31 - Math.clz32(b & -b));
+      if (k >>> 3 < target.length) target[k >>> 3] |= 1 << (k & 7);
+    }
+  }
 }
 
 /** tsx's ESM API (tsx/esm/api, its "import" export), as a file URL a worker can import. */

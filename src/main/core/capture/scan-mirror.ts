@@ -63,6 +63,10 @@ export class ScanMirror {
   private store = new CaptureStore(Number.POSITIVE_INFINITY);
   private connectionIds: string[] = [];
   private readonly cancelled = new Set<number>();
+  /** Scans running now: a cancel for any other seq (one that already answered) is dropped. */
+  private readonly running = new Set<number>();
+  /** Evictions and inflated content queued and not applied yet (see receive). */
+  private pendingChanges = 0;
   /** Messages applied in order (see receive). */
   private queue: Promise<void> = Promise.resolve();
   readonly textCache = new BufferTextCache(MIRROR_TEXT_LIMIT_CHARS);
@@ -85,16 +89,21 @@ export class ScanMirror {
    */
   receive(message: MirrorMessage, reply: (reply: MirrorReply) => void): void {
     if (message.type === 'cancel') {
-      this.cancelled.add(message.seq);
+      if (this.running.has(message.seq)) this.cancelled.add(message.seq);
       return;
     }
-    if (message.type === 'scan' && message.fromId >= this.store.firstId && message.toId <= this.store.nextId) {
-      // Every row it reads is here already: it need not wait behind segments still queued (they only
-      // append after its range).
+    if (message.type === 'scan' && this.pendingChanges === 0 && message.fromId >= this.store.firstId && message.toId <= this.store.nextId) {
+      // Every row it reads is here already, as it will stay: it need not wait behind segments still
+      // queued (they only append after its range).
       void this.answer(message, reply);
       return;
     }
-    this.queue = this.queue.then(() => this.answer(message, reply));
+    const change = message.type === 'evict' || message.type === 'inflated';
+    if (change) this.pendingChanges++;
+    this.queue = this.queue.then(async () => {
+      await this.answer(message, reply);
+      if (change) this.pendingChanges--;
+    });
   }
 
   private async answer(message: MirrorMessage, reply: (reply: MirrorReply) => void): Promise<void> {
@@ -121,7 +130,7 @@ export class ScanMirror {
         this.evictBefore(message.beforeId);
         return null;
       case 'cancel':
-        this.cancelled.add(message.seq);
+        if (this.running.has(message.seq)) this.cancelled.add(message.seq);
         return null;
       case 'scan':
         return this.scan(message);
@@ -164,6 +173,7 @@ export class ScanMirror {
     if (m.fromId < this.store.firstId || m.toId > this.store.nextId) {
       return { type: 'error', seq: m.seq, message: `mirror holds [${this.store.firstId}, ${this.store.nextId}), not [${m.fromId}, ${m.toId})` };
     }
+    this.running.add(m.seq);
     try {
       const result = await scanFrames(this.store, compiled.value, m.fromId, m.toId, {
         budgetMs: m.budgetMs,
@@ -172,6 +182,7 @@ export class ScanMirror {
       });
       return { type: 'result', seq: m.seq, result };
     } finally {
+      this.running.delete(m.seq);
       this.cancelled.delete(m.seq);
     }
   }

@@ -75,6 +75,11 @@ export class SearchTextWarmer {
     this.schedule();
   }
 
+  /** Walks again from the oldest row (the rows skipBelow gave away need text here after all). */
+  rewind(): void {
+    this.walkedTo = 0;
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
