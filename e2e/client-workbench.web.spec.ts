@@ -59,17 +59,10 @@ test('binary as hex: invalid input points at the bad character; valid input goes
   await openEchoConnection(page);
   await page.getByRole('tab', { name: 'Hex' }).click();
   await page.getByTestId('composer-text').fill('de ad zz');
-  await page.getByTestId('composer-send').click();
-  await expect(page.getByRole('alert').filter({ hasText: /invalid hex digit 'z'/ })).toBeVisible();
-  await expect(page.getByTestId('frame-row')).toHaveCount(0);
+  await sendRefused(page, /invalid hex digit 'z'/);
 
   await page.getByTestId('composer-text').fill('de ad be ef');
-  await page.getByTestId('composer-send').click();
-  const rows = page.getByTestId('frame-row');
-  await expect(rows).toHaveCount(2);
-  await expect(rows.nth(0).getByTestId('frame-opcode')).toHaveText('binary');
-  await expect(rows.nth(0).getByTestId('frame-preview')).toHaveText('de ad be ef');
-  await expect(rows.nth(1).getByTestId('frame-opcode')).toHaveText('binary');
+  await sendAndSeeBinaryEcho(page, 'de ad be ef');
 });
 
 test('a file goes out as the person chose: a non-UTF-8 file as text is refused in words, as binary it is sent', async ({ page }) => {
@@ -80,16 +73,27 @@ test('a file goes out as the person chose: a non-UTF-8 file as text is refused i
   await page.getByRole('tab', { name: 'File' }).click();
   await page.getByTestId('composer-text').fill(file);
   await expect(page.getByTestId('file-as')).toHaveValue('text');
-  await page.getByTestId('composer-send').click();
-  await expect(page.getByRole('alert').filter({ hasText: /is not UTF-8 text \(invalid byte 0xe9 at offset 3\)/ })).toBeVisible();
-  await expect(page.getByTestId('frame-row')).toHaveCount(0);
+  await sendRefused(page, /is not UTF-8 text \(invalid byte 0xe9 at offset 3\)/);
   await page.getByTestId('file-as').selectOption('binary');
+  await sendAndSeeBinaryEcho(page, '63 61 66 e9');
+});
+
+/** Send is refused with `message` shown, and nothing goes out. */
+async function sendRefused(page: Page, message: RegExp): Promise<void> {
+  await page.getByTestId('composer-send').click();
+  await expect(page.getByRole('alert').filter({ hasText: message })).toBeVisible();
+  await expect(page.getByTestId('frame-row')).toHaveCount(0);
+}
+
+/** Send goes out as one binary frame with this preview, and the echo server sends a binary frame back. */
+async function sendAndSeeBinaryEcho(page: Page, preview: string): Promise<void> {
   await page.getByTestId('composer-send').click();
   const rows = page.getByTestId('frame-row');
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(0).getByTestId('frame-opcode')).toHaveText('binary');
-  await expect(rows.nth(0).getByTestId('frame-preview')).toHaveText('63 61 66 e9');
-});
+  await expect(rows.nth(0).getByTestId('frame-preview')).toHaveText(preview);
+  await expect(rows.nth(1).getByTestId('frame-opcode')).toHaveText('binary');
+}
 
 test('a message sent as three fragments appears as three frames on the wire', async ({ page }) => {
   await openEchoConnection(page);

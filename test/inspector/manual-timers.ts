@@ -1,7 +1,7 @@
-import type { WarmerTimers } from '../../src/main/core/capture/search-text-warmer';
+import type { IdleTimers } from '../../src/main/core/capture/idle-work';
 
 /** Timers run by hand: `advance` moves the clock and runs what falls due, immediates included. */
-export function manualTimers(): WarmerTimers & { advance(ms: number): void; pending(): number } {
+export function manualTimers(): IdleTimers & { advance(ms: number): void; pending(): number } {
   let clock = 0;
   let seq = 0;
   const timers = new Map<number, { at: number; fn: () => void }>();

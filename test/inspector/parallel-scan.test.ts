@@ -32,6 +32,14 @@ const settle = async (turns = 20): Promise<void> => {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
 };
 
+/** Lets hand-run idle time pass (idleMs 10) and the in-thread worker take what was posted, `turns` times. */
+async function idleTurns(timers: ReturnType<typeof manualTimers>, turns = 4): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    timers.advance(10);
+    await settle();
+  }
+}
+
 /** What a scan answers, in a form two scans of the same rows can be compared by. */
 function answer(result: FilterResult): unknown {
   return {
@@ -49,16 +57,13 @@ function compiled(query: FrameQuery) {
   return c.value;
 }
 
-/** A scanner whose worker is a mirror in this thread, which it has copied the older half of the store to. */
-async function mirrored(store: CaptureStore, segmentRows = 7) {
+/** A scanner whose worker is `port` (by default a mirror in this thread), after idle time in which it copied the older half of the store. */
+async function mirrored<P extends ScanPort = ReturnType<typeof inProcessPort>>(store: CaptureStore, segmentRows = 7, port?: P) {
   const timers = manualTimers();
-  const port = inProcessPort();
-  const scanner = new ParallelScanner(store, { spawn: () => port, minRows: 4, segmentRows, idleMs: 10, timers });
-  for (let i = 0; i < 4; i++) {
-    timers.advance(10);
-    await settle();
-  }
-  return { scanner, port, timers };
+  const worker = port ?? (inProcessPort() as unknown as P);
+  const scanner = new ParallelScanner(store, { spawn: () => worker, minRows: 4, segmentRows, idleMs: 10, timers });
+  await idleTurns(timers);
+  return { scanner, port: worker, timers };
 }
 
 describe('the filter scan split between this thread and a worker', () => {
@@ -180,12 +185,7 @@ describe('the filter scan split between this thread and a worker', () => {
       },
       onFailure: (l) => void (fail = l),
     };
-    const timers = manualTimers();
-    const scanner = new ParallelScanner(store, { spawn: () => dying, minRows: 4, segmentRows: 16, idleMs: 10, timers });
-    for (let i = 0; i < 4; i++) {
-      timers.advance(10);
-      await settle();
-    }
+    const { scanner } = await mirrored(store, 16, dying);
     expect(scanner.mirrored.to).toBe(40);
     const query: FrameQuery = { unit: 'frames', text: { pattern: 'needle', regex: false, caseSensitive: true } };
     const result = await scanner.scan(compiled(query), query, 0, undefined);
@@ -240,10 +240,7 @@ describe('the filter scan split between this thread and a worker', () => {
       timers,
       onFailure: (reason) => reasons.push(reason),
     });
-    for (let i = 0; i < 6; i++) {
-      timers.advance(10);
-      await settle();
-    }
+    await idleTurns(timers, 6);
     expect(spawned).toBe(1);
     expect(reasons).toEqual(['the scan worker stopped: it exited with code 134']);
     expect(scanner.copyTarget).toBe(0);
@@ -275,12 +272,7 @@ describe('the filter scan split between this thread and a worker', () => {
       },
     };
     const listeners: Array<(reply: MirrorReply) => void> = [];
-    const timers = manualTimers();
-    const scanner = new ParallelScanner(store, { spawn: () => failing, minRows: 4, segmentRows: 16, idleMs: 10, timers });
-    for (let i = 0; i < 4; i++) {
-      timers.advance(10);
-      await settle();
-    }
+    const { scanner } = await mirrored(store, 16, failing);
     const query: FrameQuery = { unit: 'frames', text: { pattern: 'needle', regex: false, caseSensitive: true } };
     const result = await scanner.scan(compiled(query), query, 0, undefined);
     expect(result.fromId).toBe(3);
@@ -295,12 +287,7 @@ describe('the filter scan split between this thread and a worker', () => {
     for (let i = 0; i < 80; i++) append(store, { payload: `row ${i}` }, slabs);
     const port = inProcessPort();
     const silent: ScanPort = { ...port, post: (message, transfer) => (message.type === 'scan' ? void port.messages.push(message) : port.post(message, transfer)) };
-    const timers = manualTimers();
-    const scanner = new ParallelScanner(store, { spawn: () => silent, minRows: 4, segmentRows: 16, idleMs: 10, timers });
-    for (let i = 0; i < 4; i++) {
-      timers.advance(10);
-      await settle();
-    }
+    const { scanner } = await mirrored(store, 16, silent);
     let superseded = false;
     setTimeout(() => (superseded = true), 20);
     const query: FrameQuery = { unit: 'frames', text: { pattern: 'row', regex: false, caseSensitive: true } };
@@ -318,12 +305,7 @@ describe('the filter scan split between this thread and a worker', () => {
     for (let i = 0; i < 80; i++) append(store, { payload: `row ${i}` }, slabs);
     const port = inProcessPort();
     const silent: ScanPort = { ...port, post: (message, transfer) => (message.type === 'scan' ? undefined : port.post(message, transfer)) };
-    const timers = manualTimers();
-    const scanner = new ParallelScanner(store, { spawn: () => silent, minRows: 4, segmentRows: 16, idleMs: 10, timers });
-    for (let i = 0; i < 4; i++) {
-      timers.advance(10);
-      await settle();
-    }
+    const { scanner } = await mirrored(store, 16, silent);
     const query: FrameQuery = { unit: 'frames', text: { pattern: 'row 1', regex: false, caseSensitive: true } };
     const result = await scanner.scan(compiled(query), query, 0, undefined, { budgetMs: 1 });
     expect(answer(result)).toEqual(answer(await scanFrames(store, compiled(query), 0, undefined)));
@@ -339,10 +321,7 @@ describe('the filter scan split between this thread and a worker', () => {
     expect(scanner.mirrored).toEqual({ from: 0, to: 30 });
     store.clear();
     for (let i = 0; i < 60; i++) append(store, { payload: `second ${i}` }, slabs);
-    for (let i = 0; i < 4; i++) {
-      timers.advance(10);
-      await settle();
-    }
+    await idleTurns(timers);
     expect(scanner.mirrored).toEqual({ from: 60, to: 90 });
     expect(port.mirror.firstId).toBe(60);
     const query: FrameQuery = { unit: 'frames', text: { pattern: 'second 1', regex: false, caseSensitive: true } };

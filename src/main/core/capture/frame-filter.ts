@@ -908,19 +908,47 @@ export async function scanFrames(
       if (id >= cols.nextId) break;
     }
   }
-  const elapsed = now() - started;
-  const result: FilterResult = {
-    fromId: start,
+  return filterResult({
+    start,
     scannedTo: id,
-    matchBits: Buffer.from(id === end ? bitmap : bitmap.subarray(0, (id - start + 7) >>> 3)).toString('base64'),
+    bitmap,
     matched,
     done: id >= end,
     firstId: cols.firstId,
     nextId: cols.nextId,
-    rate: elapsed > 0 ? Math.round((id - start) / elapsed) : undefined,
+    elapsedMs: now() - started,
+    late,
+    spans,
+  });
+}
+
+/** What a scan (or two joined: parallel-scan.ts) found, as sent: the bitmap cut to the rows scanned, late matches once each and in order. */
+export function filterResult(found: {
+  start: number;
+  scannedTo: number;
+  /** Bit k: row start + k matches; may be longer than the rows scanned. */
+  bitmap: Uint8Array;
+  matched: number;
+  done: boolean;
+  firstId: number;
+  nextId: number;
+  elapsedMs: number;
+  late: readonly number[];
+  spans: ReadonlyMap<number, MessageSpan>;
+}): FilterResult {
+  const { start, scannedTo, elapsedMs } = found;
+  const result: FilterResult = {
+    fromId: start,
+    scannedTo,
+    matchBits: Buffer.from(found.bitmap.subarray(0, (scannedTo - start + 7) >>> 3)).toString('base64'),
+    matched: found.matched,
+    done: found.done,
+    firstId: found.firstId,
+    nextId: found.nextId,
+    rate: elapsedMs > 0 ? Math.round((scannedTo - start) / elapsedMs) : undefined,
   };
-  if (late.length > 0) result.lateMatches = [...new Set(late)].sort((a, b) => a - b);
-  if (spans.size > 0) result.messages = [...spans.values()];
+  if (found.late.length > 0) result.lateMatches = [...new Set(found.late)].sort((a, b) => a - b);
+  if (found.spans.size > 0) result.messages = [...found.spans.values()];
   return result;
 }
 

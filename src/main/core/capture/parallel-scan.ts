@@ -27,9 +27,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FilterResult, FrameQuery, MessageSpan } from '../../../shared/contract';
 import { NO_BUFFER, type CaptureStore, type CapturedRowExtras } from './capture-store';
-import { scanFrames, sharedTextCache, type BufferTextCache, type CompiledQuery, type ScanOptions } from './frame-filter';
+import { filterResult, scanFrames, sharedTextCache, type BufferTextCache, type CompiledQuery, type ScanOptions } from './frame-filter';
 import type { MirrorMessage, MirrorReply, MirrorSegment } from './scan-mirror';
-import type { WarmerTimers } from './search-text-warmer';
+import { IdleWork, type IdleWorkOptions } from './idle-work';
 
 /** The channel to the worker; the worker_threads one is spawnScanWorker's. */
 export interface ScanPort {
@@ -40,36 +40,22 @@ export interface ScanPort {
   close(): void;
 }
 
-export interface ParallelScanOptions {
+export interface ParallelScanOptions extends IdleWorkOptions {
   /** Starts the worker (default: spawnScanWorker with workerUrl). */
   spawn?: () => ScanPort;
   /** The built worker entry (the Electron bundle's scan-worker.js); without it, the TypeScript source through tsx. */
   workerUrl?: URL;
   /** No worker for stores holding fewer rows than this. */
   minRows?: number;
-  /** The store must have been quiet this long before copying starts. */
-  idleMs?: number;
   /** Rows per segment. */
   segmentRows?: number;
   /** Copying yields to the event loop after about this long. */
   sliceMs?: number;
-  timers?: WarmerTimers;
   /** This thread's search-text cache: text of buffers the worker holds is let go of here. */
   textCache?: BufferTextCache;
   /** Told once why the worker stopped (the app logs it); scans go on in this thread. */
   onFailure?: (reason: string) => void;
 }
-
-const systemTimers: WarmerTimers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  setImmediate: (fn) => setImmediate(fn),
-  now: () => performance.now(),
-};
 
 /** Below this many rows in the worker's part, a split costs more (a message each way) than it saves. */
 const DEFAULT_MIN_ROWS = 65_536;
@@ -97,15 +83,13 @@ export class ParallelScanner {
   private seq = 0;
   private readonly waiting = new Map<number, (reply: MirrorReply | null) => void>();
   private readonly minRows: number;
-  private readonly idleMs: number;
   private readonly segmentRows: number;
   private readonly sliceMs: number;
-  private readonly timers: WarmerTimers;
+  /** Copies the older half while capture is idle (see copy). */
+  private readonly idle: IdleWork;
   private readonly spawn: () => ScanPort;
   private readonly textCache: BufferTextCache;
   private readonly onFailure: (reason: string) => void;
-  private timer: unknown = null;
-  private seenNextId = -1;
   private disposed = false;
   private readonly stopAmend: () => void;
   private readonly stopAppend: () => void;
@@ -116,10 +100,8 @@ export class ParallelScanner {
     options: ParallelScanOptions = {},
   ) {
     this.minRows = options.minRows ?? DEFAULT_MIN_ROWS;
-    this.idleMs = options.idleMs ?? 250;
     this.segmentRows = options.segmentRows ?? DEFAULT_SEGMENT_ROWS;
     this.sliceMs = options.sliceMs ?? 8;
-    this.timers = options.timers ?? systemTimers;
     this.spawn = options.spawn ?? (() => spawnScanWorker(options.workerUrl));
     this.textCache = options.textCache ?? sharedTextCache;
     this.onFailure = options.onFailure ?? (() => {});
@@ -134,7 +116,7 @@ export class ParallelScanner {
     this.stopAppend = store.onAppend(() => {
       if (this.port !== null) queueMicrotask(this.forwardEvictionsLater);
     });
-    this.schedule();
+    this.idle = new IdleWork(store, () => this.copy(), options);
   }
 
   /** Where the worker's copy is headed (the older half), or 0 once there is no worker to copy to. */
@@ -151,8 +133,7 @@ export class ParallelScanner {
     this.disposed = true;
     this.stopAmend();
     this.stopAppend();
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
+    this.idle.stop();
     this.drop('the scanner was disposed');
   }
 
@@ -220,21 +201,6 @@ export class ParallelScanner {
     }
   }
 
-  private schedule(): void {
-    if (this.disposed) return;
-    this.timer = this.timers.setTimeout(() => this.look(), this.idleMs);
-  }
-
-  /** Every idleMs: copy when nothing arrived since the last look and the older half is not all copied. */
-  private look(): void {
-    this.timer = null;
-    const { nextId } = this.store.scanColumns();
-    const quiet = nextId === this.seenNextId;
-    this.seenNextId = nextId;
-    if (quiet && this.failure === null && this.mirroredTo < this.target()) this.copy();
-    else this.schedule();
-  }
-
   /** Where the copy should reach: the older half of what the store holds, if that is worth a worker. */
   private target(): number {
     const { firstId, nextId } = this.store.scanColumns();
@@ -242,16 +208,14 @@ export class ParallelScanner {
     return half < this.minRows ? 0 : firstId + half;
   }
 
-  /** Segments for about sliceMs per turn of the event loop, until the target is reached or frames arrive. */
-  private copy(): void {
-    if (this.disposed) return;
+  /** Segments for about sliceMs (one step of the idle work); true while the target is not reached. */
+  private copy(): boolean {
     // A worker that failed is not started again (drop() said why, once); scans stay on this thread.
-    if (this.failure !== null) return this.schedule();
-    const started = this.timers.now();
-    const { firstId, nextId } = this.store.scanColumns();
-    if (nextId !== this.seenNextId) return this.schedule();
+    if (this.disposed || this.failure !== null) return false;
+    const started = this.idle.timers.now();
+    const { firstId } = this.store.scanColumns();
     const target = this.target();
-    if (this.mirroredTo >= target) return this.schedule();
+    if (this.mirroredTo >= target) return false;
     if (this.port === null) {
       try {
         const port = this.spawn();
@@ -261,7 +225,7 @@ export class ParallelScanner {
       } catch (error) {
         this.failure = `the scan worker could not start: ${(error as Error).message}`;
         this.onFailure(this.failure);
-        return this.schedule();
+        return false;
       }
     }
     if (this.mirroredTo < firstId) {
@@ -273,12 +237,12 @@ export class ParallelScanner {
     do {
       // (A port can fail as it is posted to.)
       const port = this.port;
-      if (port === null) return this.schedule();
+      if (port === null) return false;
       const { segment, transfer } = this.segment(this.mirroredTo, Math.min(target, this.mirroredTo + this.segmentRows));
       this.mirroredTo += segment.count;
       port.post(segment, transfer);
-    } while (this.mirroredTo < target && this.timers.now() - started < this.sliceMs);
-    this.timers.setImmediate(() => this.copy());
+    } while (this.mirroredTo < target && this.idle.timers.now() - started < this.sliceMs);
+    return this.mirroredTo < target;
   }
 
   /** Runs once per burst of appends: no allocation when nothing was evicted. */
@@ -420,8 +384,6 @@ function copyExtras(extras: CapturedRowExtras): CapturedRowExtras {
  */
 export function joinResults(older: FilterResult, newer: FilterResult, mid: number, elapsedMs: number): FilterResult {
   if (!older.done || older.scannedTo < mid) return { ...older, done: false, firstId: newer.firstId, nextId: newer.nextId };
-  // (The newer part starts at mid: it is scanned in the same turn as mid is chosen, before any eviction.)
-  if (newer.fromId !== mid) return newer;
   const start = older.fromId;
   const scannedTo = newer.scannedTo;
   const bitmap = new Uint8Array((scannedTo - start + 7) >>> 3);
@@ -443,19 +405,7 @@ export function joinResults(older: FilterResult, newer: FilterResult, mid: numbe
   const spans = new Map<number, MessageSpan>();
   for (const span of older.messages ?? []) spans.set(span.headId, span);
   for (const span of newer.messages ?? []) spans.set(span.headId, span);
-  const result: FilterResult = {
-    fromId: start,
-    scannedTo,
-    matchBits: Buffer.from(bitmap).toString('base64'),
-    matched,
-    done: newer.done,
-    firstId: newer.firstId,
-    nextId: newer.nextId,
-    rate: elapsedMs > 0 ? Math.round((scannedTo - start) / elapsedMs) : undefined,
-  };
-  if (late.length > 0) result.lateMatches = [...new Set(late)].sort((a, b) => a - b);
-  if (spans.size > 0) result.messages = [...spans.values()];
-  return result;
+  return filterResult({ start, scannedTo, bitmap, matched, done: newer.done, firstId: newer.firstId, nextId: newer.nextId, elapsedMs, late, spans });
 }
 
 /** ORs a bitmap (bit k: row from + k) into `target` from bit `at` on; bytewise when `at` is a multiple of 8. */

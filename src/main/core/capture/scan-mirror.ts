@@ -106,7 +106,7 @@ export class ScanMirror {
     });
   }
 
-  private async answer(message: MirrorMessage, reply: (reply: MirrorReply) => void): Promise<void> {
+  private async answer(message: Exclude<MirrorMessage, { type: 'cancel' }>, reply: (reply: MirrorReply) => void): Promise<void> {
     let answer: MirrorReply | null;
     try {
       answer = await this.handle(message);
@@ -118,7 +118,7 @@ export class ScanMirror {
   }
 
   /** Applies a message; a segment and a scan answer with a reply, everything else with null. */
-  async handle(message: MirrorMessage): Promise<MirrorReply | null> {
+  private async handle(message: Exclude<MirrorMessage, { type: 'cancel' }>): Promise<MirrorReply | null> {
     switch (message.type) {
       case 'segment':
         this.append(message);
@@ -127,10 +127,7 @@ export class ScanMirror {
         this.store.attachInflated(message.id, message.inflated);
         return null;
       case 'evict':
-        this.evictBefore(message.beforeId);
-        return null;
-      case 'cancel':
-        if (this.running.has(message.seq)) this.cancelled.add(message.seq);
+        this.store.evictBefore(message.beforeId);
         return null;
       case 'scan':
         return this.scan(message);
@@ -161,10 +158,6 @@ export class ScanMirror {
     // The search text of the new rows, made now: this thread has nothing else to do.
     const nextId = this.store.nextId;
     for (const bytes of warm) this.textCache.prepare(bytes, nextId, s.firstId);
-  }
-
-  private evictBefore(id: number): void {
-    this.store.evictBefore(id);
   }
 
   private async scan(m: Extract<MirrorMessage, { type: 'scan' }>): Promise<MirrorReply> {

@@ -14,33 +14,12 @@
  */
 import { OPCODE_BITS, RSV1_BIT, VIOLATION_BIT } from '../../../shared/frame-bits';
 import { payloadBufferOf, sharedTextCache, type BufferTextCache, type ScannableStore } from './frame-filter';
+import { IdleWork, type IdleWorkOptions } from './idle-work';
 
-export interface WarmerTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  setImmediate(fn: () => void): unknown;
-  now(): number;
-}
-
-const systemTimers: WarmerTimers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // An idle watcher must not keep a CLI or a test process alive.
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  setImmediate: (fn) => setImmediate(fn),
-  now: () => performance.now(),
-};
-
-export interface WarmerOptions {
-  /** The store must have been quiet this long before a walk starts. */
-  idleMs?: number;
+export interface WarmerOptions extends IdleWorkOptions {
   /** A walk yields after about this long. */
   sliceMs?: number;
   cache?: BufferTextCache;
-  timers?: WarmerTimers;
   /** Rows before this id need no text here (the parallel scan's worker searches them: parallel-scan.ts). */
   skipBelow?: () => number;
 }
@@ -49,17 +28,12 @@ export interface WarmerOptions {
 const ROWS_PER_CHECK = 2048;
 
 export class SearchTextWarmer {
-  private readonly idleMs: number;
   private readonly sliceMs: number;
   private readonly cache: BufferTextCache;
-  private readonly timers: WarmerTimers;
   private readonly skipBelow: () => number;
+  private readonly idle: IdleWork;
   /** Rows before this id have been walked. */
   private walkedTo = 0;
-  /** store.nextId at the last look: a change means frames arrived. */
-  private seenNextId = -1;
-  private timer: unknown = null;
-  private stopped = false;
   /** Buffers made so far. */
   warmedBuffers = 0;
 
@@ -67,12 +41,10 @@ export class SearchTextWarmer {
     private readonly store: ScannableStore,
     options: WarmerOptions = {},
   ) {
-    this.idleMs = options.idleMs ?? 250;
     this.sliceMs = options.sliceMs ?? 8;
     this.cache = options.cache ?? sharedTextCache;
-    this.timers = options.timers ?? systemTimers;
     this.skipBelow = options.skipBelow ?? (() => 0);
-    this.schedule();
+    this.idle = new IdleWork(store, () => this.walk(), options);
   }
 
   /** Walks again from the oldest row (the rows skipBelow gave away need text here after all). */
@@ -81,33 +53,14 @@ export class SearchTextWarmer {
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
-    this.timer = null;
+    this.idle.stop();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.timers.setTimeout(() => this.look(), this.idleMs);
-  }
-
-  /** Every idleMs: walk when nothing arrived since the last look and there is something new to walk. */
-  private look(): void {
-    this.timer = null;
-    const { nextId } = this.store.scanColumns();
-    const quiet = nextId === this.seenNextId;
-    this.seenNextId = nextId;
-    this.walkedTo = Math.max(this.walkedTo, this.skipBelow());
-    if (quiet && this.walkedTo < nextId) this.walk();
-    else this.schedule();
-  }
-
-  private walk(): void {
-    if (this.stopped) return;
-    const started = this.timers.now();
+  /** One slice of the walk; true when rows are left for the next one. */
+  private walk(): boolean {
+    const timers = this.idle.timers;
+    const started = timers.now();
     const cols = this.store.scanColumns();
-    // Frames arrived: capture comes first; look again once it is quiet.
-    if (cols.nextId !== this.seenNextId) return this.schedule();
     let id = Math.max(this.walkedTo, cols.firstId, this.skipBelow());
     let last: ArrayBufferLike | null = null;
     while (id < cols.nextId) {
@@ -125,17 +78,14 @@ export class SearchTextWarmer {
         if (!this.cache.hasRoomFor(buffer.byteLength)) {
           // Full: what is made stays; rows after these are made by the scans that need them.
           this.walkedTo = cols.nextId;
-          return this.schedule();
+          return false;
         }
         this.cache.prepare(buffer, cols.nextId, id);
         this.warmedBuffers++;
       }
       this.walkedTo = id;
-      if (this.timers.now() - started >= this.sliceMs) {
-        this.timers.setImmediate(() => this.walk());
-        return;
-      }
+      if (timers.now() - started >= this.sliceMs) return id < cols.nextId;
     }
-    this.schedule();
+    return false;
   }
 }
