@@ -352,8 +352,7 @@ function fasterOnSample(a: RegExp, b: RegExp, sample: string, now: () => number 
   const text = sample.length > 1 << 18 ? sample.slice(0, 1 << 18) : sample;
   const once = (re: RegExp): number => {
     const t = now();
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) re.lastIndex = m.index + 1;
+    everyMatch(re, text);
     return now() - t;
   };
   // The best of a few runs, after one that is not counted (V8 compiles a regex to machine code
@@ -362,6 +361,21 @@ function fasterOnSample(a: RegExp, b: RegExp, sample: string, now: () => number 
   once(a);
   once(b);
   return best(b) < best(a) ? b : a;
+}
+
+/**
+ * Runs a global regex over the whole text (overlapping matches too). A function of its own so
+ * that V8's on-stack replacement of the loop does not take in the caller's code after it, which
+ * deoptimised on every call when it did (see ChunkSweeper.group).
+ */
+function everyMatch(re: RegExp, text: string): number {
+  let count = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    re.lastIndex = m.index + 1;
+    count++;
+  }
+  return count;
 }
 
 /** Above this share of payloads with a prefilter hit, a sweep (where allowed) is cheaper than testing each. */
@@ -452,6 +466,114 @@ class BufferScan {
     if (high.dense) return !NON_ASCII.test(slice);
     this.highCursor ??= new PositionCursor(high);
     return !this.highCursor.anyIn(start, end);
+  }
+}
+
+/**
+ * The BufferScans of one scan, by payload buffer. A class rather than a closure in scanFrames:
+ * the per-chunk code calls it, and a call to a closure made afresh by each scan made that code
+ * deoptimise ("wrong call target") about ten times a scan under --trace-deopt.
+ */
+class BufferScans {
+  private readonly scans = new Map<ArrayBufferLike, BufferScan>();
+  private latest: BufferScan | null = null;
+
+  constructor(
+    private readonly cache: BufferTextCache,
+    private readonly prefilter: Prefilter | null,
+    private readonly prefilterLowered: boolean,
+  ) {}
+
+  /** The scan state of a payload buffer; `id` is the row needing it (a buffer may have grown since). */
+  of(buffer: ArrayBufferLike, id: number, nextId: number): BufferScan {
+    let b = this.scans.get(buffer);
+    if (b === undefined || id >= b.builtAt) {
+      const hint = this.latest === null ? 64 : Math.max(64, (this.latest.hits * 1.25) | 0);
+      b = new BufferScan(buffer, this.cache.get(buffer, nextId, id), this.prefilter, hint, this.prefilterLowered);
+      this.latest = b;
+      this.scans.set(buffer, b);
+      // Rows visit buffers in order, so only the last few are needed again; holding every buffer's
+      // hit lists to the end of a scan made them outlive the young generation and cost old-space GCs.
+      if (this.scans.size > MAX_BUFFER_SCANS_KEPT) this.scans.delete(this.scans.keys().next().value!);
+    }
+    return b;
+  }
+}
+
+/**
+ * With a context-free regex: decides rows chunk by chunk by sweeping the regex over each
+ * payload buffer once (see sweep). A class at module level rather than a closure in
+ * scanFrames: V8 keeps its optimised code across scans. As a closure made afresh by each
+ * scan it deoptimised about ten times a scan under --trace-deopt ("wrong call target",
+ * "insufficient type feedback"), and the first queries after start paid for the recompiles.
+ */
+class ChunkSweeper {
+  constructor(
+    private readonly query: CompiledQuery,
+    private readonly buffers: BufferScans,
+    private readonly re: RegExp,
+    /** `re` lowered, for buffers with few capitals, when that runs faster (see lowerForLowercaseText). */
+    private readonly lowerRe: RegExp | null,
+  ) {}
+
+  /** The answers for rows [from, to) whose payload is plain text in a shared buffer (MATCH / NO_MATCH; 0 = not decided here). */
+  decide(c: ScanColumns, from: number, to: number, allowed: Uint8Array | null): Uint8Array {
+    const answers = new Uint8Array(to - from);
+    const { buffers, rows: groups } = this.group(c, from, to, allowed);
+    for (let g = 0; g < buffers.length; g++) {
+      const rows = groups[g];
+      const scan = this.buffers.of(buffers[g], rows[rows.length - 1], c.nextId);
+      const ascii = scan.allAscii()
+        ? rows
+        : rows.filter((r) => {
+            const slot = r & c.mask;
+            return scan.knownAscii(c.payloadOffsets[slot], c.payloadOffsets[slot] + c.payloadLengths[slot]);
+          });
+      if (ascii.length === 0) continue;
+      const lowered = this.lowerRe !== null && scan.fewCapitals();
+      sweep(lowered ? this.lowerRe! : this.re, scan, ascii, c.payloadOffsets, c.payloadLengths, c.mask, from, answers, lowered);
+    }
+    return answers;
+  }
+
+  /**
+   * Rows of [from, to) to sweep, grouped by payload buffer in first-seen order. A function of
+   * its own, so that V8's on-stack replacement of this hot loop does not also compile the code
+   * after it: OSR code compiled before that code had run deoptimised on every call, and stayed
+   * cached (seen with --trace-deopt).
+   */
+  private group(c: ScanColumns, from: number, to: number, allowed: Uint8Array | null): { buffers: ArrayBufferLike[]; rows: number[][] } {
+    const { direction, fromTime, toTime } = this.query;
+    const index = new Map<ArrayBufferLike, number[]>();
+    const buffers: ArrayBufferLike[] = [];
+    const groups: number[][] = [];
+    let lastBuffer: ArrayBufferLike | null = null;
+    let lastRows: number[] = [];
+    for (let r = from; r < to; r++) {
+      const slot = r & c.mask;
+      const bits = c.bits[slot];
+      // Rows whose text is not their own payload, and rows the columns rule out, are not swept.
+      if (bits & VIOLATION_BIT || (bits & OPCODE_BITS) === 0x8) continue;
+      if (direction !== -1 && (bits & INBOUND_BIT) !== direction) continue;
+      const conn = c.connIndex[slot];
+      if (allowed !== null && (conn >= allowed.length || allowed[conn] === 0)) continue;
+      const time = c.times[slot];
+      if (time < fromTime || time > toTime) continue;
+      const buffer = payloadBufferOf(c, slot);
+      if (buffer === null) continue;
+      if (buffer !== lastBuffer) {
+        let rows = index.get(buffer);
+        if (rows === undefined) {
+          index.set(buffer, (rows = []));
+          buffers.push(buffer);
+          groups.push(rows);
+        }
+        lastBuffer = buffer;
+        lastRows = rows;
+      }
+      lastRows.push(r);
+    }
+    return { buffers, rows: groups };
   }
 }
 
@@ -571,7 +693,7 @@ export interface ScanOptions {
 }
 
 const ROWS_PER_CHECK = 4096;
-/** Buffer scans a scan keeps at once (see scanOf). */
+/** Buffer scans a scan keeps at once (see BufferScans). */
 const MAX_BUFFER_SCANS_KEPT = 8;
 /** How far back to look for the first frame of a message a continuation belongs to. */
 const LOOKBACK_ROWS = 1 << 16;
@@ -615,13 +737,6 @@ export async function scanFrames(
   let cols = store.scanColumns();
   const start = Math.max(Math.floor(fromId), cols.firstId);
   const end = Math.max(start, Math.min(toId === undefined ? cols.nextId : Math.floor(toId), cols.nextId));
-  const bitmap = new Uint8Array((end - start + 7) >>> 3);
-  let matched = 0;
-  const late: number[] = [];
-  const spans = new Map<number, MessageSpan>();
-  const open = new Map<number, OpenMessage>();
-  const scans = new Map<ArrayBufferLike, BufferScan>();
-  let lastScan: BufferScan | null = null;
   const text = query.text;
   // The plan, chosen on a sample of the first payload buffer in range (see choosePrefilter): a prefilter when the pattern yields one that is rare in the text, a sweep when it is
   // context-free and its literals are common (or it has none), else each payload tested alone.
@@ -646,263 +761,26 @@ export async function scanFrames(
       prefilterLowered = prefilter !== null && prefilter.lowered !== null && useLowered(prefilter.re, prefilter.lowered);
     }
   }
-  const decides = text !== null && text.prefilterDecides;
-  const messagesUnit = query.unit === 'messages';
-  let allowed = connectionMask(cols, query.connectionIds);
-
-  const mark = (id: number): void => {
-    if (id >= start) {
-      const k = id - start;
-      if ((bitmap[k >>> 3] & (1 << (k & 7))) === 0) {
-        bitmap[k >>> 3] |= 1 << (k & 7);
-        matched++;
-      }
-    } else {
-      late.push(id);
-    }
-  };
-
-  /** The scan state of a payload buffer; `id` is the row needing it (a buffer may have grown since). */
-  const scanOf = (buffer: ArrayBufferLike, id: number): BufferScan => {
-    let b = scans.get(buffer);
-    if (b === undefined || id >= b.builtAt) {
-      b = new BufferScan(buffer, cache.get(buffer, cols.nextId, id), prefilter, lastScan === null ? 64 : Math.max(64, (lastScan.hits * 1.25) | 0), prefilterLowered);
-      scans.set(buffer, b);
-      // Rows visit buffers in order, so only the last few are needed again; holding every buffer's
-      // hit lists to the end of a scan made them outlive the young generation and cost old-space GCs.
-      if (scans.size > MAX_BUFFER_SCANS_KEPT) scans.delete(scans.keys().next().value!);
-    }
-    return b;
-  };
-  /** Bytes [offset, offset + length) of a buffer against the text criterion. */
-  const testBytes = (buffer: ArrayBufferLike, offset: number, length: number, id: number): boolean => {
-    let b = lastScan;
-    if (b === null || b.buffer !== buffer || id >= b.builtAt) lastScan = b = scanOf(buffer, id);
-    const endAt = offset + length;
-    if (prefilter && !b.hitInside(offset, endAt)) {
-      // A lowered search does not see capitalised spellings: a row with capitals is tested whole.
-      if (!b.loweredHits || !b.hasCapital(offset, endAt)) return false;
-    } else if (decides && prefilter) {
-      // A plain-text search needs nothing more once its hit is inside the payload.
-      return true;
-    }
-    const slice = b.str.substring(offset, endAt);
-    return text!.test(b.isAscii(offset, endAt, slice) ? slice : Buffer.from(buffer as ArrayBuffer, offset, length).toString('utf8'));
-  };
-  /**
-   * An inflated message's text, tested on its own: inflation leaves each message in a
-   * buffer of its own (zlib's 16 KiB chunks), so the buffer-wide text cache would decode
-   * and keep 16 K characters per message.
-   */
-  const testInflated = (inflated: Uint8Array): boolean => text!.test(Buffer.from(inflated.buffer, inflated.byteOffset, inflated.length).toString('utf8'));
-  /** Rows whose text is not simply their payload: violations, close frames, compressed messages, last fragments. */
-  const testSpecialRow = (id: number, slot: number, bits: number, compressedMessage: boolean): boolean => {
-    if (bits & VIOLATION_BIT) {
-      const v = cols.extras.get(id)?.violation;
-      return v !== undefined && text!.test(`${v.code} ${v.message}`);
-    }
-    const opcode = bits & OPCODE_BITS;
-    if (opcode === 0x8) {
-      const e = cols.extras.get(id);
-      return e?.closeCode !== undefined && text!.test(`${e.closeCode} ${e.closeReason ?? ''}`);
-    }
-    const inflated = cols.extras.get(id)?.inflated;
-    if (inflated) return testInflated(inflated);
-    // A compressed frame's own bytes are DEFLATE output, not the payload a person searches.
-    if (compressedMessage) return false;
-    const buffer = payloadBufferOf(cols, slot);
-    return buffer !== null && testBytes(buffer, cols.payloadOffsets[slot], cols.payloadLengths[slot], id);
-  };
-  /**
-   * With a context-free regex: the answers for rows [from, to) whose payload is plain text in a
-   * shared buffer, decided by sweeping the regex over each buffer once (see sweep).
-   */
-  const decideChunk = (from: number, to: number): Uint8Array => {
-    const c = cols;
-    const answers = new Uint8Array(to - from);
-    const groups = new Map<ArrayBufferLike, number[]>();
-    let lastBuffer: ArrayBufferLike | null = null;
-    let lastRows: number[] = [];
-    for (let r = from; r < to; r++) {
-      const slot = r & c.mask;
-      const bits = c.bits[slot];
-      // Rows whose text is not their own payload, and rows the columns rule out, are not swept.
-      if (bits & VIOLATION_BIT || (bits & OPCODE_BITS) === 0x8) continue;
-      if (query.direction !== -1 && (bits & INBOUND_BIT) !== query.direction) continue;
-      const conn = c.connIndex[slot];
-      if (allowed !== null && (conn >= allowed.length || allowed[conn] === 0)) continue;
-      const time = c.times[slot];
-      if (time < query.fromTime || time > query.toTime) continue;
-      const buffer = payloadBufferOf(c, slot);
-      if (buffer === null) continue;
-      if (buffer !== lastBuffer) {
-        let rows = groups.get(buffer);
-        if (rows === undefined) groups.set(buffer, (rows = []));
-        lastBuffer = buffer;
-        lastRows = rows;
-      }
-      lastRows.push(r);
-    }
-    for (const [buffer, rows] of groups) {
-      const scan = scanOf(buffer, rows[rows.length - 1]);
-      const ascii = scan.allAscii()
-        ? rows
-        : rows.filter((r) => {
-            const slot = r & c.mask;
-            return scan.knownAscii(c.payloadOffsets[slot], c.payloadOffsets[slot] + c.payloadLengths[slot]);
-          });
-      if (ascii.length === 0) continue;
-      const lowered = globalLowerRe !== null && scan.fewCapitals();
-      sweep(lowered ? globalLowerRe! : globalRe!, scan, ascii, c.payloadOffsets, c.payloadLengths, c.mask, from, answers, lowered);
-    }
-    return answers;
-  };
-
-  /** A whole fragmented message's text: inflated on its last frame, or its frames' bytes joined. */
-  const testMessage = (m: OpenMessage, lastId: number): boolean => {
-    const c = cols;
-    if (m.compressed) {
-      const inflated = c.extras.get(lastId)?.inflated;
-      return inflated !== undefined && testInflated(inflated);
-    }
-    const parts: Uint8Array[] = [];
-    for (const id of m.ids ?? []) {
-      if (id < c.firstId) return false;
-      const payload = payloadOf(c, id & c.mask);
-      if (payload !== null) parts.push(payload);
-    }
-    return text!.test(Buffer.concat(parts).toString('utf8'));
-  };
-  /** Fragmented messages whose first frame is shown: what that row stands for. */
-  const spanOf = (m: OpenMessage, lastId: number, complete: boolean): void => {
-    if (!m.headPasses) return;
-    const span: MessageSpan = { headId: m.headId, lastId, frames: m.frames, length: m.length, complete };
-    if (complete && m.compressed) {
-      const inflated = cols.extras.get(lastId)?.inflated;
-      if (inflated) {
-        span.inflatedLength = inflated.length;
-        span.preview = previewBytes(inflated, m.opcode === 0x2);
-      }
-    } else if (complete) {
-      span.preview = messagePreview(cols, m.headId, lastId, m.opcode === 0x2, m.length);
-    }
-    spans.set(m.headId, span);
-  };
+  const buffers = new BufferScans(cache, prefilter, prefilterLowered);
+  const sweeper = globalRe !== null ? new ChunkSweeper(query, buffers, globalRe, globalLowerRe) : null;
+  const scan = new FrameScan(query, start, end, buffers, sweeper, prefilter, connectionMask(cols, query.connectionIds));
 
   let id = start;
   let sliceStart = started;
   while (id < end) {
-    const c = cols;
-    const chunkEnd = Math.min(end, id + ROWS_PER_CHECK, c.nextId);
-    const { mask, bits: bitsCol, connIndex, times, payloadOffsets, payloadLengths } = c;
-    const chunkStart = id;
-    const answers = globalRe !== null ? decideChunk(id, chunkEnd) : null;
-    for (; id < chunkEnd; id++) {
-      const slot = id & mask;
-      const bits = bitsCol[slot];
-      const conn = connIndex[slot];
-      const inbound = bits & INBOUND_BIT;
-      const opcode = bits & OPCODE_BITS;
-      let cls: number;
-      let compressedMessage = false;
-      if (bits & VIOLATION_BIT) cls = VIOLATION;
-      else if (opcode === 0x1) cls = TEXT;
-      else if (opcode === 0x2) cls = BINARY;
-      else if (opcode >= 0x8 && opcode <= 0xa) cls = CONTROL;
-      // Reserved opcodes (3–7, 0xB–0xF), which only an import can bring as rows (the live decoder makes
-      // them violation rows): a frame that fails the connection (RFC 6455 §5.2), so a violation.
-      else if (opcode !== 0) cls = VIOLATION;
-      else cls = 0;
-
-      // Message bookkeeping: data frames open a message, continuations extend it.
-      const key = conn * 2 + (inbound ? 1 : 0);
-      if (cls === TEXT || cls === BINARY) {
-        const compressed = (bits & RSV1_BIT) !== 0;
-        if ((bits & FIN_BIT) === 0) {
-          open.set(key, {
-            headId: id,
-            opcode,
-            compressed,
-            frames: 1,
-            length: c.lengths[slot],
-            ids: text && messagesUnit ? [id] : null,
-            headPasses: false,
-          });
-        } else if (open.size !== 0) {
-          open.delete(key);
-        }
-        compressedMessage = compressed;
-      } else if (cls === 0) {
-        let m = open.size === 0 ? undefined : open.get(key);
-        if (m === undefined) {
-          const found = lookBack(c, id, conn, inbound, text !== null && messagesUnit);
-          if (found) {
-            m = found;
-            m.headPasses = messagesUnit && passesColumns(query, c, m.headId, allowed);
-            open.set(key, m);
-          }
-        } else {
-          m.frames++;
-          m.length += c.lengths[slot];
-          if (m.ids && m.ids.length < MAX_MESSAGE_FRAMES) m.ids.push(id);
-        }
-        cls = m ? (m.opcode === 0x1 ? TEXT : BINARY) : BINARY;
-        compressedMessage = m?.compressed === true && (bits & FIN_BIT) === 0;
-        if (m && bits & FIN_BIT) {
-          open.delete(key);
-          if (messagesUnit) {
-            spanOf(m, id, true);
-            // The message is whole now: a text criterion judges it here.
-            if (text && m.headPasses && testMessage(m, id)) mark(m.headId);
-            continue;
-          }
-        } else if (m && messagesUnit) {
-          spanOf(m, id, false);
-          continue;
-        }
-        if (messagesUnit && m) continue;
-      }
-
-      // Column criteria.
-      if (query.direction !== -1 && inbound !== query.direction) continue;
-      if (query.classes !== 0 && (query.classes & cls) === 0) continue;
-      if (allowed !== null) {
-        if (conn >= allowed.length) allowed = connectionMask(c, query.connectionIds);
-        if (allowed![conn] === 0) continue;
-      }
-      const time = times[slot];
-      if (time < query.fromTime || time > query.toTime) continue;
-
-      // (A continuation whose head is gone, evicted or never sent, has opcode 0 and is a row of its own.)
-      if (messagesUnit && opcode !== 0 && (cls === TEXT || cls === BINARY) && (bits & FIN_BIT) === 0) {
-        // The first frame of a fragmented message: judged when the message completes.
-        const m = open.get(key)!;
-        m.headPasses = true;
-        spanOf(m, id, false);
-        if (!text) mark(id);
-        continue;
-      }
-      if (text === null) {
-        mark(id);
-      } else if (compressedMessage || bits & VIOLATION_BIT || opcode === 0x8 || (opcode === 0 && bits & FIN_BIT)) {
-        if (testSpecialRow(id, slot, bits, compressedMessage)) mark(id);
-      } else {
-        const buffer = payloadBufferOf(c, slot);
-        const answer = answers === null ? 0 : answers[id - chunkStart];
-        if (answer === MATCH) mark(id);
-        else if (answer === 0 && buffer !== null && testBytes(buffer, payloadOffsets[slot], payloadLengths[slot], id)) mark(id);
-      }
-    }
+    const chunkEnd = Math.min(end, id + ROWS_PER_CHECK, cols.nextId);
+    scan.chunk(cols, id, chunkEnd);
+    id = chunkEnd;
     if (id >= end) break;
     if (options.isCancelled?.()) return cancelled(start, id, cols);
     const t = now();
     if (t - started >= budgetMs) break;
-    if (t - sliceStart >= sliceMs || id >= c.nextId) {
+    if (t - sliceStart >= sliceMs || id >= cols.nextId) {
       await yieldTo();
       if (options.isCancelled?.()) return cancelled(start, id, cols);
       sliceStart = now();
       cols = store.scanColumns();
-      allowed = connectionMask(cols, query.connectionIds);
+      scan.allowed = connectionMask(cols, query.connectionIds);
       // Rows evicted while yielding are gone; the bitmap keeps their bits clear.
       if (id < cols.firstId) id = Math.min(end, cols.firstId);
       if (id >= cols.nextId) break;
@@ -911,15 +789,244 @@ export async function scanFrames(
   return filterResult({
     start,
     scannedTo: id,
-    bitmap,
-    matched,
+    bitmap: scan.bitmap,
+    matched: scan.matched,
     done: id >= end,
     firstId: cols.firstId,
     nextId: cols.nextId,
     elapsedMs: now() - started,
-    late,
-    spans,
+    late: scan.late,
+    spans: scan.spans,
   });
+}
+
+/**
+ * One scanFrames call: its results so far and the work on each row, a chunk at a time.
+ * Methods of a class at module level rather than closures made by each call: V8 keeps one
+ * optimised version of this code for every scan. As closures, each scan's functions were new
+ * call targets to the code optimised during the last scan ("wrong call target" under
+ * --trace-deopt), and the first queries after start paid for compiling scanFrames again and
+ * again (45–80 ms of compiler time each, --trace-opt), on a core the scan needed.
+ */
+class FrameScan {
+  readonly bitmap: Uint8Array;
+  matched = 0;
+  /** Ids below the start that the scan found match (a fragmented message's first frame). */
+  readonly late: number[] = [];
+  readonly spans = new Map<number, MessageSpan>();
+  /** Fragmented messages open per connection and direction (key conn * 2 + inbound). */
+  private readonly open = new Map<number, OpenMessage>();
+  private readonly text: CompiledText | null;
+  private readonly messagesUnit: boolean;
+  /** A plain-text prefilter hit inside a payload is a match by itself. */
+  private readonly decides: boolean;
+  private lastScan: BufferScan | null = null;
+  /** The columns of the chunk being scanned. */
+  private cols: ScanColumns | null = null;
+
+  constructor(
+    private readonly query: CompiledQuery,
+    private readonly start: number,
+    end: number,
+    private readonly buffers: BufferScans,
+    private readonly sweeper: ChunkSweeper | null,
+    private readonly prefilter: Prefilter | null,
+    /** Connections the query allows (null: all); remade when connections appear. */
+    public allowed: Uint8Array | null,
+  ) {
+    this.bitmap = new Uint8Array((end - start + 7) >>> 3);
+    this.text = query.text;
+    this.messagesUnit = query.unit === 'messages';
+    this.decides = query.text !== null && query.text.prefilterDecides;
+  }
+
+  /** Rows [from, to), all held by `c`. */
+  chunk(c: ScanColumns, from: number, to: number): void {
+    this.cols = c;
+    const { query, text, messagesUnit, open } = this;
+    const { mask, bits: bitsCol, connIndex, times, payloadOffsets, payloadLengths } = c;
+    const answers = this.sweeper !== null ? this.sweeper.decide(c, from, to, this.allowed) : null;
+  for (let id = from; id < to; id++) {
+    const slot = id & mask;
+    const bits = bitsCol[slot];
+    const conn = connIndex[slot];
+    const inbound = bits & INBOUND_BIT;
+    const opcode = bits & OPCODE_BITS;
+    let cls: number;
+    let compressedMessage = false;
+    if (bits & VIOLATION_BIT) cls = VIOLATION;
+    else if (opcode === 0x1) cls = TEXT;
+    else if (opcode === 0x2) cls = BINARY;
+    else if (opcode >= 0x8 && opcode <= 0xa) cls = CONTROL;
+    // Reserved opcodes (3–7, 0xB–0xF), which only an import can bring as rows (the live decoder makes
+    // them violation rows): a frame that fails the connection (RFC 6455 §5.2), so a violation.
+    else if (opcode !== 0) cls = VIOLATION;
+    else cls = 0;
+
+    // Message bookkeeping: data frames open a message, continuations extend it.
+    const key = conn * 2 + (inbound ? 1 : 0);
+    if (cls === TEXT || cls === BINARY) {
+      const compressed = (bits & RSV1_BIT) !== 0;
+      if ((bits & FIN_BIT) === 0) {
+        open.set(key, {
+          headId: id,
+          opcode,
+          compressed,
+          frames: 1,
+          length: c.lengths[slot],
+          ids: text && messagesUnit ? [id] : null,
+          headPasses: false,
+        });
+      } else if (open.size !== 0) {
+        open.delete(key);
+      }
+      compressedMessage = compressed;
+    } else if (cls === 0) {
+      let m = open.size === 0 ? undefined : open.get(key);
+      if (m === undefined) {
+        const found = lookBack(c, id, conn, inbound, text !== null && messagesUnit);
+        if (found) {
+          m = found;
+          m.headPasses = messagesUnit && passesColumns(query, c, m.headId, this.allowed);
+          open.set(key, m);
+        }
+      } else {
+        m.frames++;
+        m.length += c.lengths[slot];
+        if (m.ids && m.ids.length < MAX_MESSAGE_FRAMES) m.ids.push(id);
+      }
+      cls = m ? (m.opcode === 0x1 ? TEXT : BINARY) : BINARY;
+      compressedMessage = m?.compressed === true && (bits & FIN_BIT) === 0;
+      if (m && bits & FIN_BIT) {
+        open.delete(key);
+        if (messagesUnit) {
+          this.spanOf(m, id, true);
+          // The message is whole now: a text criterion judges it here.
+          if (text && m.headPasses && this.testMessage(m, id)) this.mark(m.headId);
+          continue;
+        }
+      } else if (m && messagesUnit) {
+        this.spanOf(m, id, false);
+        continue;
+      }
+      if (messagesUnit && m) continue;
+    }
+
+    // Column criteria.
+    if (query.direction !== -1 && inbound !== query.direction) continue;
+    if (query.classes !== 0 && (query.classes & cls) === 0) continue;
+    if (this.allowed !== null) {
+      if (conn >= this.allowed.length) this.allowed = connectionMask(c, query.connectionIds);
+      if (this.allowed![conn] === 0) continue;
+    }
+    const time = times[slot];
+    if (time < query.fromTime || time > query.toTime) continue;
+
+    // (A continuation whose head is gone, evicted or never sent, has opcode 0 and is a row of its own.)
+    if (messagesUnit && opcode !== 0 && (cls === TEXT || cls === BINARY) && (bits & FIN_BIT) === 0) {
+      // The first frame of a fragmented message: judged when the message completes.
+      const m = open.get(key)!;
+      m.headPasses = true;
+      this.spanOf(m, id, false);
+      if (!text) this.mark(id);
+      continue;
+    }
+    if (text === null) {
+      this.mark(id);
+    } else if (compressedMessage || bits & VIOLATION_BIT || opcode === 0x8 || (opcode === 0 && bits & FIN_BIT)) {
+      if (this.testSpecialRow(id, slot, bits, compressedMessage)) this.mark(id);
+    } else {
+      const buffer = payloadBufferOf(c, slot);
+      const answer = answers === null ? 0 : answers[id - from];
+      if (answer === MATCH) this.mark(id);
+      else if (answer === 0 && buffer !== null && this.testBytes(buffer, payloadOffsets[slot], payloadLengths[slot], id)) this.mark(id);
+    }
+  }
+  }
+
+  private mark(id: number): void {
+    if (id >= this.start) {
+      const k = id - this.start;
+      if ((this.bitmap[k >>> 3] & (1 << (k & 7))) === 0) {
+        this.bitmap[k >>> 3] |= 1 << (k & 7);
+        this.matched++;
+      }
+    } else {
+      this.late.push(id);
+    }
+  }
+
+  /** Bytes [offset, offset + length) of a buffer against the text criterion. */
+  private testBytes(buffer: ArrayBufferLike, offset: number, length: number, id: number): boolean {
+    let b = this.lastScan;
+    if (b === null || b.buffer !== buffer || id >= b.builtAt) this.lastScan = b = this.buffers.of(buffer, id, this.cols!.nextId);
+    const endAt = offset + length;
+    if (this.prefilter && !b.hitInside(offset, endAt)) {
+      // A lowered search does not see capitalised spellings: a row with capitals is tested whole.
+      if (!b.loweredHits || !b.hasCapital(offset, endAt)) return false;
+    } else if (this.decides && this.prefilter) {
+      // A plain-text search needs nothing more once its hit is inside the payload.
+      return true;
+    }
+    const slice = b.str.substring(offset, endAt);
+    return this.text!.test(b.isAscii(offset, endAt, slice) ? slice : Buffer.from(buffer as ArrayBuffer, offset, length).toString('utf8'));
+  }
+  /**
+   * An inflated message's text, tested on its own: inflation leaves each message in a
+   * buffer of its own (zlib's 16 KiB chunks), so the buffer-wide text cache would decode
+   * and keep 16 K characters per message.
+   */
+  private testInflated(inflated: Uint8Array): boolean {
+    return this.text!.test(Buffer.from(inflated.buffer, inflated.byteOffset, inflated.length).toString('utf8'));
+  }
+  /** Rows whose text is not simply their payload: violations, close frames, compressed messages, last fragments. */
+  private testSpecialRow(id: number, slot: number, bits: number, compressedMessage: boolean): boolean {
+    if (bits & VIOLATION_BIT) {
+      const v = this.cols!.extras.get(id)?.violation;
+      return v !== undefined && this.text!.test(`${v.code} ${v.message}`);
+    }
+    const opcode = bits & OPCODE_BITS;
+    if (opcode === 0x8) {
+      const e = this.cols!.extras.get(id);
+      return e?.closeCode !== undefined && this.text!.test(`${e.closeCode} ${e.closeReason ?? ''}`);
+    }
+    const inflated = this.cols!.extras.get(id)?.inflated;
+    if (inflated) return this.testInflated(inflated);
+    // A compressed frame's own bytes are DEFLATE output, not the payload a person searches.
+    if (compressedMessage) return false;
+    const buffer = payloadBufferOf(this.cols!, slot);
+    return buffer !== null && this.testBytes(buffer, this.cols!.payloadOffsets[slot], this.cols!.payloadLengths[slot], id);
+  }
+  /** A whole fragmented message's text: inflated on its last frame, or its frames' bytes joined. */
+  private testMessage(m: OpenMessage, lastId: number): boolean {
+    const c = this.cols!;
+    if (m.compressed) {
+      const inflated = c.extras.get(lastId)?.inflated;
+      return inflated !== undefined && this.testInflated(inflated);
+    }
+    const parts: Uint8Array[] = [];
+    for (const id of m.ids ?? []) {
+      if (id < c.firstId) return false;
+      const payload = payloadOf(c, id & c.mask);
+      if (payload !== null) parts.push(payload);
+    }
+    return this.text!.test(Buffer.concat(parts).toString('utf8'));
+  }
+  /** Fragmented messages whose first frame is shown: what that row stands for. */
+  private spanOf(m: OpenMessage, lastId: number, complete: boolean): void {
+    if (!m.headPasses) return;
+    const span: MessageSpan = { headId: m.headId, lastId, frames: m.frames, length: m.length, complete };
+    if (complete && m.compressed) {
+      const inflated = this.cols!.extras.get(lastId)?.inflated;
+      if (inflated) {
+        span.inflatedLength = inflated.length;
+        span.preview = previewBytes(inflated, m.opcode === 0x2);
+      }
+    } else if (complete) {
+      span.preview = messagePreview(this.cols!, m.headId, lastId, m.opcode === 0x2, m.length);
+    }
+    this.spans.set(m.headId, span);
+  }
 }
 
 /** What a scan (or two joined: parallel-scan.ts) found, as sent: the bitmap cut to the rows scanned, late matches once each and in order. */
