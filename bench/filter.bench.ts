@@ -10,8 +10,8 @@
  *   BENCH_FRAMES=200000 BENCH_ROUNDS=2 npm run bench:filter
  *
  * Each query runs BENCH_ROUNDS times (default 3) after the search text has
- * been made by the idle-time warmer and the scan worker has copied the older
- * half of the capture, as in the app; its figure is the last round. `ms` is
+ * been made by the idle-time warmer, the scan worker has copied the older
+ * half of the capture and the practice scans have run, as in the app; its figure is the last round. `ms` is
  * the app's path (the Workspace's filterFrames: the scan split between this
  * thread and the worker, see parallel-scan.ts), `oneThreadMs` scanFrames alone
  * on this thread. The naive filter runs once per query. The last line is one JSON object:
@@ -69,6 +69,8 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   if (workspace.filterWorker.failure !== null) throw new Error(workspace.filterWorker.failure);
+  // And for the practice scans that follow in idle time (scan-warmup.ts).
+  while (!workspace.filterWorker.practised) await new Promise((r) => setTimeout(r, 100));
 
   const decoder = new TextDecoder();
   const rows: Array<{ query: string; ms: number; oneThreadMs: number; naiveMs: number; matched: number }> = [];

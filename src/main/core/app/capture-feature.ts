@@ -25,9 +25,10 @@ import { fail, ok, type Result } from '../../../shared/result';
 import type { CaptureStore } from '../capture/capture-store';
 import { writeHar, writeNdjson, type ChunkSink, type ExportContext, type ExportSummary } from '../capture/export';
 import { compileQuery, firstIdsAfter, messageAround } from '../capture/frame-filter';
-import { ParallelScanner } from '../capture/parallel-scan';
+import { DEFAULT_MIN_ROWS, ParallelScanner } from '../capture/parallel-scan';
 import { parseHar } from '../capture/har';
 import { importHar, type ImportedConnection } from '../capture/har-import';
+import { ScanWarmup } from '../capture/scan-warmup';
 import { SearchTextWarmer } from '../capture/search-text-warmer';
 import type { Feature, WorkspaceContext } from './context';
 import { frameDetail } from './frame-detail';
@@ -42,6 +43,8 @@ export const MAX_EXPORT_TEXT_BYTES = 64 * 1024 * 1024;
 /** A HAR file larger than this is refused before it is read (JSON.parse holds it all in memory). */
 const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
 const MAX_TIMES_PER_REQUEST = 100_000;
+/** A practice scan's time budget: it runs in idle time, in slices, and must reach the end of its rows to warm everything. */
+const PRACTICE_BUDGET_MS = 5000;
 
 function appVersion(): string {
   // The package file sits at the repository root in a checkout; a packaged app may not have it.
@@ -88,7 +91,11 @@ function describeFsError(error: unknown, path: string): string {
   }
 }
 
-export type FilterWorkerStatus = Pick<ParallelScanner, 'mirrored' | 'failure' | 'lastSplit'>;
+/** How the filter's background help stands: the scan worker (parallel-scan.ts) and the practice scans (scan-warmup.ts). */
+export type FilterWorkerStatus = Pick<ParallelScanner, 'mirrored' | 'failure' | 'lastSplit'> & {
+  /** All practice scans have run. */
+  practised: boolean;
+};
 
 export class CaptureFeature implements Feature<CaptureHandlers> {
   readonly handlers: CaptureHandlers;
@@ -102,6 +109,8 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
   private readonly warmer: SearchTextWarmer;
   /** Runs big scans on two cores (see parallel-scan.ts). */
   private readonly scanner: ParallelScanner;
+  /** Practice scans in idle time, so V8's compiles do not land on a person's first queries (see scan-warmup.ts). */
+  private readonly warmup: ScanWarmup;
 
   constructor(
     private readonly ctx: WorkspaceContext,
@@ -119,6 +128,20 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     });
     // Rows the scan worker holds, or is about to, need no search text on this thread.
     this.warmer = new SearchTextWarmer(store, { skipBelow: () => this.scanner.copyTarget });
+    this.warmup = new ScanWarmup(
+      store,
+      (query, fromId, toId, isCancelled) => {
+        const compiled = compileQuery(query);
+        if (!compiled.ok) return Promise.reject(new Error(compiled.error));
+        return this.scanner.scan(compiled.value, query, fromId, toId, { isCancelled, budgetMs: PRACTICE_BUDGET_MS });
+      },
+      {
+        ready: () => this.warmer.done && this.scanner.copied,
+        filterGeneration: () => this.scanCount,
+        // Four times the split threshold from the oldest row: each thread gets a quarter-million-row share to practise on.
+        rows: 4 * DEFAULT_MIN_ROWS,
+      },
+    );
     this.handlers = {
       getHandshake: async ({ connectionId }) => {
         const view = this.imported.get(connectionId)?.handshake ?? handshakeOf(connectionId);
@@ -334,11 +357,12 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
   }
 
   get filterWorker(): FilterWorkerStatus {
-    return { mirrored: this.scanner.mirrored, failure: this.scanner.failure, lastSplit: this.scanner.lastSplit };
+    return { mirrored: this.scanner.mirrored, failure: this.scanner.failure, lastSplit: this.scanner.lastSplit, practised: this.warmup.finished };
   }
 
   async dispose(): Promise<void> {
     this.warmer.stop();
+    this.warmup.stop();
     this.scanner.dispose();
     this.scans.clear();
   }

@@ -58,7 +58,7 @@ export interface ParallelScanOptions extends IdleWorkOptions {
 }
 
 /** Below this many rows in the worker's part, a split costs more (a message each way) than it saves. */
-const DEFAULT_MIN_ROWS = 65_536;
+export const DEFAULT_MIN_ROWS = 65_536;
 /** A worker that has not answered a scan this long after its budget is taken for stuck. */
 const WORKER_GRACE_MS = 2000;
 /** How often a scan waiting for the worker checks whether it was superseded. */
@@ -122,6 +122,12 @@ export class ParallelScanner {
   /** Where the worker's copy is headed (the older half), or 0 once there is no worker to copy to. */
   get copyTarget(): number {
     return this.failure === null && !this.disposed ? this.target() : 0;
+  }
+
+  /** The worker holds all it should (or there is no worker to copy to): a scan now splits as far as it can. */
+  get copied(): boolean {
+    const target = this.copyTarget;
+    return target === 0 || (this.port !== null && this.heldTo >= target);
   }
 
   /** Rows the worker holds, [from, to); empty without a worker. */

@@ -47,6 +47,11 @@ export class SearchTextWarmer {
     this.idle = new IdleWork(store, () => this.walk(), options);
   }
 
+  /** Every row held has been walked (text made, or the cache full). */
+  get done(): boolean {
+    return this.walkedTo >= this.store.scanColumns().nextId;
+  }
+
   /** Walks again from the oldest row (the rows skipBelow gave away need text here after all). */
   rewind(): void {
     this.walkedTo = 0;
