@@ -471,8 +471,8 @@ class BufferScan {
 
 /**
  * The BufferScans of one scan, by payload buffer. A class rather than a closure in scanFrames:
- * the per-chunk code calls it, and a call to a closure made afresh by each scan made that code
- * deoptimise ("wrong call target") about ten times a scan under --trace-deopt.
+ * the per-chunk code calls it, and calls to a closure made afresh by each scan made that code
+ * deoptimise ("wrong call target") hundreds of times in a round of 16 queries (--trace-deopt).
  */
 class BufferScans {
   private readonly scans = new Map<ArrayBufferLike, BufferScan>();
@@ -503,9 +503,10 @@ class BufferScans {
 /**
  * With a context-free regex: decides rows chunk by chunk by sweeping the regex over each
  * payload buffer once (see sweep). A class at module level rather than a closure in
- * scanFrames: V8 keeps its optimised code across scans. As a closure made afresh by each
- * scan it deoptimised about ten times a scan under --trace-deopt ("wrong call target",
- * "insufficient type feedback"), and the first queries after start paid for the recompiles.
+ * scanFrames, with its hot loop in a method of its own (group), so that V8 keeps one
+ * optimised version across scans: as a closure with the loop inline, it deoptimised hundreds
+ * of times in a round of 16 queries (--trace-deopt: "wrong call target", "insufficient type
+ * feedback").
  */
 class ChunkSweeper {
   constructor(
@@ -806,7 +807,7 @@ export async function scanFrames(
  * optimised version of this code for every scan. As closures, each scan's functions were new
  * call targets to the code optimised during the last scan ("wrong call target" under
  * --trace-deopt), and the first queries after start paid for compiling scanFrames again and
- * again (45–80 ms of compiler time each, --trace-opt), on a core the scan needed.
+ * again (44–83 ms of compiler time each, --trace-opt), on a core the scan needed.
  */
 class FrameScan {
   readonly bitmap: Uint8Array;
