@@ -163,6 +163,45 @@ describe('FrameView over the real scan', () => {
     expect(view.error).toMatch(/not a valid regular expression/);
   });
 
+  it('lists a dense result whole, also when `matched` says less, skipping ids a rescan repeats, and keeps the list right as the head is dropped', async () => {
+    const bitmap = (fromId: number, ids: number[], to: number): string => {
+      const bytes = new Uint8Array((to - fromId + 7) >>> 3);
+      for (const id of ids) bytes[(id - fromId) >>> 3] |= 1 << ((id - fromId) & 7);
+      return Buffer.from(bytes).toString('base64');
+    };
+    const every3 = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, k) => from + k).filter((id) => id % 3 === 0);
+    // Answers, in order: ids 0–29 999 in one reply whose `matched` undercounts; then 29 000–59 999,
+    // overlapping the first by a thousand rows; then 60 000–119 999.
+    const replies = [
+      { fromId: 0, to: 30_000, matched: 10 },
+      { fromId: 29_000, to: 60_000, matched: 10_334 },
+      { fromId: 60_000, to: 120_000, matched: 20_000 },
+    ];
+    let next = 0;
+    const view = new FrameView({
+      filterFrames: async () => {
+        const r = replies[next++];
+        const ids = every3(r.fromId, r.to);
+        return ok({ fromId: r.fromId, scannedTo: r.to, matchBits: bitmap(r.fromId, ids, r.to), matched: r.matched, done: true, firstId: 0, nextId: r.to });
+      },
+    });
+    view.setRange(0, 30_000);
+    view.setQuery({ unit: 'frames', text: { pattern: 'x', regex: false, caseSensitive: true } });
+    for (let i = 0; i < 50 && view.status === 'scanning'; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(view.length).toBe(10_000);
+    view.setRange(0, 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    // The overlap is listed once.
+    expect(view.length).toBe(20_000);
+    // Most of the head goes (evicted), then more rows arrive: the list reuses the room at its front.
+    view.setRange(55_000, 60_000);
+    expect(view.idAt(0)).toBe(55_002);
+    view.setRange(55_000, 120_000);
+    await new Promise((r) => setTimeout(r, 20));
+    const listed = Array.from({ length: view.length }, (_, i) => view.idAt(i));
+    expect(listed).toEqual(every3(55_000, 120_000));
+  });
+
   it('explains a scan the bridge dropped, instead of scanning forever, and retries on the next change', async () => {
     const { store, slabs, api } = setup();
     let drop = true;

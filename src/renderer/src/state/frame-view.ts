@@ -27,20 +27,6 @@ function isEverything(query: FrameQuery): boolean {
   );
 }
 
-/** Ids set in a FilterResult's bitmap, in order. */
-function decodeMatches(result: Pick<FilterResult, 'fromId' | 'matchBits'>, push: (id: number) => void): void {
-  if (result.matchBits === '') return;
-  const bytes = atob(result.matchBits);
-  for (let i = 0; i < bytes.length; i++) {
-    let b = bytes.charCodeAt(i);
-    while (b !== 0) {
-      const bit = 31 - Math.clz32(b & -b);
-      push(result.fromId + i * 8 + bit);
-      b &= b - 1;
-    }
-  }
-}
-
 export class FrameView {
   private query: FrameQuery = { unit: 'frames' };
   private everything = true;
@@ -155,21 +141,58 @@ export class FrameView {
     for (const listener of this.listeners) listener();
   }
 
+  /** Room for `count` more ids after the list's end: the dropped head reclaimed, or a bigger array. */
+  private reserve(count: number): void {
+    if (this.ids.length - this.end >= count) return;
+    const listed = this.end - this.start;
+    if (this.start > 0 && this.ids.length - listed >= count && this.start > this.ids.length / 2) {
+      this.ids.copyWithin(0, this.start, this.end);
+    } else {
+      let size = this.ids.length * 2;
+      while (size - listed < count) size *= 2;
+      const grown = new Float64Array(size);
+      grown.set(this.ids.subarray(this.start, this.end));
+      this.ids = grown;
+    }
+    this.start = 0;
+    this.end = listed;
+  }
+
   private push(id: number): void {
-    if (this.end === this.ids.length) {
-      if (this.start > this.ids.length / 2) {
-        this.ids.copyWithin(0, this.start, this.end);
-        this.end -= this.start;
-        this.start = 0;
-      } else {
-        const grown = new Float64Array(this.ids.length * 2);
-        grown.set(this.ids.subarray(this.start, this.end));
-        this.end -= this.start;
-        this.start = 0;
-        this.ids = grown;
+    this.reserve(1);
+    this.ids[this.end++] = id;
+  }
+
+  /**
+   * The ids set in a result's bitmap, appended in one pass (a dense result is hundreds of
+   * thousands of ids: a call per id showed as most of the time from reply to screen). Ids
+   * already listed (a rescan's overlap) are skipped: those in a bitmap only grow.
+   */
+  private appendMatches(result: Pick<FilterResult, 'fromId' | 'matchBits' | 'matched'>): void {
+    if (result.matchBits === '') return;
+    const bytes = atob(result.matchBits);
+    this.reserve(Math.max(0, result.matched));
+    const last = this.end === this.start ? -1 : this.ids[this.end - 1];
+    let ids = this.ids;
+    let end = this.end;
+    for (let i = 0; i < bytes.length; i++) {
+      let b = bytes.charCodeAt(i);
+      const base = result.fromId + i * 8;
+      while (b !== 0) {
+        const id = base + 31 - Math.clz32(b & -b);
+        b &= b - 1;
+        if (id <= last) continue;
+        if (end === ids.length) {
+          // More set bits than `matched` said: grow as push would.
+          this.end = end;
+          this.reserve(1);
+          ids = this.ids;
+          end = this.end;
+        }
+        ids[end++] = id;
       }
     }
-    this.ids[this.end++] = id;
+    this.end = end;
   }
 
   /** A match before the scanned range (a fragmented message judged when it completed). */
@@ -182,9 +205,7 @@ export class FrameView {
   }
 
   private apply(result: FilterResult): void {
-    decodeMatches(result, (id) => {
-      if (this.end === this.start || id > this.ids[this.end - 1]) this.push(id);
-    });
+    this.appendMatches(result);
     for (const id of result.lateMatches ?? []) this.insert(id);
     for (const span of result.messages ?? []) this.messages.set(span.headId, span);
     this.scannedTo = Math.max(this.scannedTo, result.scannedTo);
