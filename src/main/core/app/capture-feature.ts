@@ -28,7 +28,7 @@ import { compileQuery, firstIdsAfter, messageAround } from '../capture/frame-fil
 import { DEFAULT_MIN_ROWS, ParallelScanner } from '../capture/parallel-scan';
 import { parseHar } from '../capture/har';
 import { importHar, type ImportedConnection } from '../capture/har-import';
-import { ScanWarmup } from '../capture/scan-warmup';
+import { practiceRange, ScanWarmup } from '../capture/scan-warmup';
 import { SearchTextWarmer } from '../capture/search-text-warmer';
 import type { Feature, WorkspaceContext } from './context';
 import { frameDetail } from './frame-detail';
@@ -91,7 +91,10 @@ function describeFsError(error: unknown, path: string): string {
   }
 }
 
-/** How the filter's background help stands: the scan worker (parallel-scan.ts) and the practice scans (scan-warmup.ts). */
+/**
+ * How the filter's background help stands: the scan worker (parallel-scan.ts) and the practice
+ * scans (scan-warmup.ts). `lastSplit` is the last split scan's, a practice scan's included.
+ */
 export type FilterWorkerStatus = Pick<ParallelScanner, 'mirrored' | 'failure' | 'lastSplit'> & {
   /** All practice scans have run. */
   practised: boolean;
@@ -104,6 +107,8 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
   /** The newest scan per cancel key: an older one still running stops at its next slice. */
   private readonly scans = new Map<string, number>();
   private scanCount = 0;
+  /** A person's filter scans running now (practice scans wait for none). */
+  private filtersRunning = 0;
   private readonly creator = { name: 'Framescope', version: appVersion() };
   /** Makes the filter's search text while capture is idle, so the first filter does not wait for it. */
   private readonly warmer: SearchTextWarmer;
@@ -137,9 +142,13 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
       },
       {
         ready: () => this.warmer.done && this.scanner.copied,
+        // Four times the split threshold, about 131 000 rows a thread, centred where full scans split.
+        range: () => {
+          const { firstId, nextId } = store.scanColumns();
+          return practiceRange(firstId, nextId, this.scanner.mirrored.to, 4 * DEFAULT_MIN_ROWS);
+        },
         filterGeneration: () => this.scanCount,
-        // Four times the split threshold from the oldest row: each thread gets a quarter-million-row share to practise on.
-        rows: 4 * DEFAULT_MIN_ROWS,
+        filtering: () => this.filtersRunning > 0,
       },
     );
     this.handlers = {
@@ -242,6 +251,7 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     const generation = ++this.scanCount;
     if (key !== null) this.scans.set(key, generation);
     const budgetMs = typeof request.budgetMs === 'number' && request.budgetMs > 0 ? Math.min(request.budgetMs, 5000) : undefined;
+    this.filtersRunning++;
     try {
       const result = await this.scanner.scan(compiled.value, request.query, request.fromId, request.toId, {
         budgetMs,
@@ -249,6 +259,7 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
       });
       return ok(result);
     } finally {
+      this.filtersRunning--;
       if (key !== null && this.scans.get(key) === generation) this.scans.delete(key);
     }
   }

@@ -847,102 +847,102 @@ class FrameScan {
     const { query, text, messagesUnit, open } = this;
     const { mask, bits: bitsCol, connIndex, times, payloadOffsets, payloadLengths } = c;
     const answers = this.sweeper !== null ? this.sweeper.decide(c, from, to, this.allowed) : null;
-  for (let id = from; id < to; id++) {
-    const slot = id & mask;
-    const bits = bitsCol[slot];
-    const conn = connIndex[slot];
-    const inbound = bits & INBOUND_BIT;
-    const opcode = bits & OPCODE_BITS;
-    let cls: number;
-    let compressedMessage = false;
-    if (bits & VIOLATION_BIT) cls = VIOLATION;
-    else if (opcode === 0x1) cls = TEXT;
-    else if (opcode === 0x2) cls = BINARY;
-    else if (opcode >= 0x8 && opcode <= 0xa) cls = CONTROL;
-    // Reserved opcodes (3–7, 0xB–0xF), which only an import can bring as rows (the live decoder makes
-    // them violation rows): a frame that fails the connection (RFC 6455 §5.2), so a violation.
-    else if (opcode !== 0) cls = VIOLATION;
-    else cls = 0;
+    for (let id = from; id < to; id++) {
+      const slot = id & mask;
+      const bits = bitsCol[slot];
+      const conn = connIndex[slot];
+      const inbound = bits & INBOUND_BIT;
+      const opcode = bits & OPCODE_BITS;
+      let cls: number;
+      let compressedMessage = false;
+      if (bits & VIOLATION_BIT) cls = VIOLATION;
+      else if (opcode === 0x1) cls = TEXT;
+      else if (opcode === 0x2) cls = BINARY;
+      else if (opcode >= 0x8 && opcode <= 0xa) cls = CONTROL;
+      // Reserved opcodes (3–7, 0xB–0xF), which only an import can bring as rows (the live decoder makes
+      // them violation rows): a frame that fails the connection (RFC 6455 §5.2), so a violation.
+      else if (opcode !== 0) cls = VIOLATION;
+      else cls = 0;
 
-    // Message bookkeeping: data frames open a message, continuations extend it.
-    const key = conn * 2 + (inbound ? 1 : 0);
-    if (cls === TEXT || cls === BINARY) {
-      const compressed = (bits & RSV1_BIT) !== 0;
-      if ((bits & FIN_BIT) === 0) {
-        open.set(key, {
-          headId: id,
-          opcode,
-          compressed,
-          frames: 1,
-          length: c.lengths[slot],
-          ids: text && messagesUnit ? [id] : null,
-          headPasses: false,
-        });
-      } else if (open.size !== 0) {
-        open.delete(key);
-      }
-      compressedMessage = compressed;
-    } else if (cls === 0) {
-      let m = open.size === 0 ? undefined : open.get(key);
-      if (m === undefined) {
-        const found = lookBack(c, id, conn, inbound, text !== null && messagesUnit);
-        if (found) {
-          m = found;
-          m.headPasses = messagesUnit && passesColumns(query, c, m.headId, this.allowed);
-          open.set(key, m);
+      // Message bookkeeping: data frames open a message, continuations extend it.
+      const key = conn * 2 + (inbound ? 1 : 0);
+      if (cls === TEXT || cls === BINARY) {
+        const compressed = (bits & RSV1_BIT) !== 0;
+        if ((bits & FIN_BIT) === 0) {
+          open.set(key, {
+            headId: id,
+            opcode,
+            compressed,
+            frames: 1,
+            length: c.lengths[slot],
+            ids: text && messagesUnit ? [id] : null,
+            headPasses: false,
+          });
+        } else if (open.size !== 0) {
+          open.delete(key);
         }
-      } else {
-        m.frames++;
-        m.length += c.lengths[slot];
-        if (m.ids && m.ids.length < MAX_MESSAGE_FRAMES) m.ids.push(id);
-      }
-      cls = m ? (m.opcode === 0x1 ? TEXT : BINARY) : BINARY;
-      compressedMessage = m?.compressed === true && (bits & FIN_BIT) === 0;
-      if (m && bits & FIN_BIT) {
-        open.delete(key);
-        if (messagesUnit) {
-          this.spanOf(m, id, true);
-          // The message is whole now: a text criterion judges it here.
-          if (text && m.headPasses && this.testMessage(m, id)) this.mark(m.headId);
+        compressedMessage = compressed;
+      } else if (cls === 0) {
+        let m = open.size === 0 ? undefined : open.get(key);
+        if (m === undefined) {
+          const found = lookBack(c, id, conn, inbound, text !== null && messagesUnit);
+          if (found) {
+            m = found;
+            m.headPasses = messagesUnit && passesColumns(query, c, m.headId, this.allowed);
+            open.set(key, m);
+          }
+        } else {
+          m.frames++;
+          m.length += c.lengths[slot];
+          if (m.ids && m.ids.length < MAX_MESSAGE_FRAMES) m.ids.push(id);
+        }
+        cls = m ? (m.opcode === 0x1 ? TEXT : BINARY) : BINARY;
+        compressedMessage = m?.compressed === true && (bits & FIN_BIT) === 0;
+        if (m && bits & FIN_BIT) {
+          open.delete(key);
+          if (messagesUnit) {
+            this.spanOf(m, id, true);
+            // The message is whole now: a text criterion judges it here.
+            if (text && m.headPasses && this.testMessage(m, id)) this.mark(m.headId);
+            continue;
+          }
+        } else if (m && messagesUnit) {
+          this.spanOf(m, id, false);
           continue;
         }
-      } else if (m && messagesUnit) {
+        if (messagesUnit && m) continue;
+      }
+
+      // Column criteria.
+      if (query.direction !== -1 && inbound !== query.direction) continue;
+      if (query.classes !== 0 && (query.classes & cls) === 0) continue;
+      if (this.allowed !== null) {
+        if (conn >= this.allowed.length) this.allowed = connectionMask(c, query.connectionIds);
+        if (this.allowed![conn] === 0) continue;
+      }
+      const time = times[slot];
+      if (time < query.fromTime || time > query.toTime) continue;
+
+      // (A continuation whose head is gone, evicted or never sent, has opcode 0 and is a row of its own.)
+      if (messagesUnit && opcode !== 0 && (cls === TEXT || cls === BINARY) && (bits & FIN_BIT) === 0) {
+        // The first frame of a fragmented message: judged when the message completes.
+        const m = open.get(key)!;
+        m.headPasses = true;
         this.spanOf(m, id, false);
+        if (!text) this.mark(id);
         continue;
       }
-      if (messagesUnit && m) continue;
+      if (text === null) {
+        this.mark(id);
+      } else if (compressedMessage || bits & VIOLATION_BIT || opcode === 0x8 || (opcode === 0 && bits & FIN_BIT)) {
+        if (this.testSpecialRow(id, slot, bits, compressedMessage)) this.mark(id);
+      } else {
+        const buffer = payloadBufferOf(c, slot);
+        const answer = answers === null ? 0 : answers[id - from];
+        if (answer === MATCH) this.mark(id);
+        else if (answer === 0 && buffer !== null && this.testBytes(buffer, payloadOffsets[slot], payloadLengths[slot], id)) this.mark(id);
+      }
     }
-
-    // Column criteria.
-    if (query.direction !== -1 && inbound !== query.direction) continue;
-    if (query.classes !== 0 && (query.classes & cls) === 0) continue;
-    if (this.allowed !== null) {
-      if (conn >= this.allowed.length) this.allowed = connectionMask(c, query.connectionIds);
-      if (this.allowed![conn] === 0) continue;
-    }
-    const time = times[slot];
-    if (time < query.fromTime || time > query.toTime) continue;
-
-    // (A continuation whose head is gone, evicted or never sent, has opcode 0 and is a row of its own.)
-    if (messagesUnit && opcode !== 0 && (cls === TEXT || cls === BINARY) && (bits & FIN_BIT) === 0) {
-      // The first frame of a fragmented message: judged when the message completes.
-      const m = open.get(key)!;
-      m.headPasses = true;
-      this.spanOf(m, id, false);
-      if (!text) this.mark(id);
-      continue;
-    }
-    if (text === null) {
-      this.mark(id);
-    } else if (compressedMessage || bits & VIOLATION_BIT || opcode === 0x8 || (opcode === 0 && bits & FIN_BIT)) {
-      if (this.testSpecialRow(id, slot, bits, compressedMessage)) this.mark(id);
-    } else {
-      const buffer = payloadBufferOf(c, slot);
-      const answer = answers === null ? 0 : answers[id - from];
-      if (answer === MATCH) this.mark(id);
-      else if (answer === 0 && buffer !== null && this.testBytes(buffer, payloadOffsets[slot], payloadLengths[slot], id)) this.mark(id);
-    }
-  }
   }
 
   private mark(id: number): void {

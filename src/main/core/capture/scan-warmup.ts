@@ -1,5 +1,5 @@
 /**
- * Practice filter scans while capture is idle, once per process.
+ * Practice filter scans while capture is idle, once per workspace.
  *
  * V8 runs new code in its interpreter and compiles the hot parts to machine
  * code on a compiler thread, again each time the code meets a kind of input
@@ -11,10 +11,14 @@
  * thread also takes a core the split scan needs (parallel-scan.ts).
  *
  * So once the search text is made and the scan worker holds its copy, a few
- * scans of different kinds run over the oldest rows — far enough for the scan
- * to split, so both threads warm — and their results are thrown away. A row
- * arriving or a person's filter stops a practice scan at its next slice; it
- * starts again when capture is idle. What a filter finds never depends on it.
+ * scans of different kinds run over a range that straddles the split point —
+ * the worker practises on rows it holds, this thread on rows whose text it
+ * made, so no text is made twice — and their results are thrown away. A row
+ * arriving, a Clear or a person's filter stops a practice scan at its next
+ * slice; it starts again when capture is idle and filters have been quiet.
+ * Until the capture is big enough to practise on, it looks again each time
+ * the store has been quiet (idle-work.ts), like the other idle jobs. What a
+ * filter finds never depends on it.
  */
 import type { FrameQuery } from '../../../shared/contract';
 import type { ScannableStore } from './frame-filter';
@@ -35,29 +39,43 @@ export const PRACTICE_QUERIES: readonly FrameQuery[] = [
   { unit: 'messages', text: { pattern: '\\d{4}', regex: true, caseSensitive: false } },
 ];
 
-/** A scan of [fromId, toId), as a person's filter runs it (both threads); its result is dropped. */
-export type PracticeScan = (query: FrameQuery, fromId: number, toId: number, isCancelled: () => boolean) => Promise<{ cancelled?: boolean }>;
+/** A scan of [fromId, toId), as a person's filter runs it (both threads); its matches are dropped. */
+export type PracticeScan = (query: FrameQuery, fromId: number, toId: number, isCancelled: () => boolean) => Promise<{ cancelled?: boolean; done: boolean }>;
+
+/**
+ * The rows a practice scan covers: `rows` of them centred on `splitAt` (the end of
+ * the worker's copy, where a full scan splits), kept inside the store; without a
+ * worker (splitAt 0), the newest `rows`. Null while the store holds fewer.
+ */
+export function practiceRange(firstId: number, nextId: number, splitAt: number, rows: number): { fromId: number; toId: number } | null {
+  if (nextId - firstId < rows) return null;
+  if (splitAt <= firstId) return { fromId: nextId - rows, toId: nextId };
+  const fromId = Math.min(Math.max(firstId, splitAt - Math.floor(rows / 2)), nextId - rows);
+  return { fromId, toId: fromId + rows };
+}
 
 export interface ScanWarmupOptions extends IdleWorkOptions {
   /** Whether practice may start: the search text is made and the worker's copy complete. */
   ready: () => boolean;
-  /** Bumps with each person's filter request: one that starts stops the practice scan, and practice waits until filters have been quiet for a while. */
+  /** Where to practise now (see practiceRange); null: not yet. */
+  range: () => { fromId: number; toId: number } | null;
+  /** Bumps with each person's filter request: one that starts stops the practice scan. */
   filterGeneration: () => number;
-  /** How long after a person's last filter request practice may start (default 2 s). */
+  /** Whether a person's filter scan is running now. */
+  filtering: () => boolean;
+  /** Practice starts only once no person's filter has been seen for this long (default 2 s; seen at the idle watch's looks). */
   quietAfterFilterMs?: number;
-  /** Rows a practice scan covers (from the oldest). Below this many rows held, no practice: small scans are quick anyway. */
-  rows: number;
   queries?: readonly FrameQuery[];
 }
 
 export class ScanWarmup {
   private readonly idle: IdleWork;
   private readonly queries: readonly FrameQuery[];
-  /** Practice scans finished so far. */
+  /** Practice scans that reached the end of their rows so far. */
   done = 0;
   private running = false;
   private stopped = false;
-  /** filterGeneration() at the last step, and when it was last seen to change. */
+  /** filterGeneration() at the last look, and when a person's filter was last seen. */
   private seenGeneration: number;
   private filteredAt = -Infinity;
 
@@ -91,20 +109,29 @@ export class ScanWarmup {
       return false;
     }
     // A person filtering needs both threads; practice waits until they have been quiet a while.
+    const now = this.idle.timers.now();
     const generation = this.options.filterGeneration();
-    if (generation !== this.seenGeneration) {
+    if (generation !== this.seenGeneration || this.options.filtering()) {
       this.seenGeneration = generation;
-      this.filteredAt = this.idle.timers.now();
+      this.filteredAt = now;
     }
-    if (this.idle.timers.now() - this.filteredAt < (this.options.quietAfterFilterMs ?? 2000)) return false;
+    if (now - this.filteredAt < (this.options.quietAfterFilterMs ?? 2000)) return false;
+    if (!this.options.ready()) return false;
+    const range = this.options.range();
+    if (range === null) return false;
     const { firstId, nextId } = this.store.scanColumns();
-    if (nextId - firstId < this.options.rows || !this.options.ready()) return false;
-    const isCancelled = (): boolean => this.stopped || this.store.scanColumns().nextId !== nextId || this.options.filterGeneration() !== generation;
+    const isCancelled = (): boolean => {
+      if (this.stopped || this.options.filterGeneration() !== generation) return true;
+      // A new row, or a Clear (the oldest row moves without a new one).
+      const cols = this.store.scanColumns();
+      return cols.nextId !== nextId || cols.firstId !== firstId;
+    };
     this.running = true;
-    this.scan(this.queries[this.done], firstId, firstId + this.options.rows, isCancelled).then(
+    this.scan(this.queries[this.done], range.fromId, range.toId, isCancelled).then(
       (result) => {
         this.running = false;
-        if (!result.cancelled) this.done++;
+        // Cut short (cancelled, or out of time): the same query again at the next chance.
+        if (!result.cancelled && result.done) this.done++;
       },
       () => {
         // A practice scan that fails says nothing a person's filter would not say better: stop practising.

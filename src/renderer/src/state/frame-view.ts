@@ -171,7 +171,7 @@ export class FrameView {
   private appendMatches(result: Pick<FilterResult, 'fromId' | 'matchBits' | 'matched'>): void {
     if (result.matchBits === '') return;
     const bytes = atob(result.matchBits);
-    this.reserve(Math.max(0, result.matched));
+    this.reserve(Number.isFinite(result.matched) ? Math.max(0, result.matched) : 0);
     const last = this.end === this.start ? -1 : this.ids[this.end - 1];
     let ids = this.ids;
     let end = this.end;
