@@ -28,6 +28,24 @@ function inProcessPort(): ScanPort & { mirror: ScanMirror; messages: MirrorMessa
   };
 }
 
+/**
+ * An in-process worker whose scan requests never reach its mirror (everything else does):
+ * a worker busy elsewhere or stuck. The port's `messages` list records them.
+ */
+function withholdingScans(): { port: ReturnType<typeof inProcessPort>; silent: ScanPort } {
+  const port = inProcessPort();
+  const silent: ScanPort = { ...port, post: (message, transfer) => (message.type === 'scan' ? void port.messages.push(message) : port.post(message, transfer)) };
+  return { port, silent };
+}
+
+/** A store of `count` rows "row 0", "row 1", … */
+function rowStore(count: number): CaptureStore {
+  const store = new CaptureStore(1 << 30);
+  const slabs = new Slabs(200);
+  for (let i = 0; i < count; i++) append(store, { payload: `row ${i}` }, slabs);
+  return store;
+}
+
 const settle = async (turns = 20): Promise<void> => {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
 };
@@ -282,11 +300,8 @@ describe('the filter scan split between this thread and a worker', () => {
   });
 
   it('stops waiting for the worker when the scan is superseded, and tells the worker to stop', async () => {
-    const store = new CaptureStore(1 << 30);
-    const slabs = new Slabs(200);
-    for (let i = 0; i < 80; i++) append(store, { payload: `row ${i}` }, slabs);
-    const port = inProcessPort();
-    const silent: ScanPort = { ...port, post: (message, transfer) => (message.type === 'scan' ? void port.messages.push(message) : port.post(message, transfer)) };
+    const store = rowStore(80);
+    const { port, silent } = withholdingScans();
     const { scanner } = await mirrored(store, 16, silent);
     let superseded = false;
     setTimeout(() => (superseded = true), 20);
@@ -300,11 +315,8 @@ describe('the filter scan split between this thread and a worker', () => {
   });
 
   it('lets go of a worker that stops answering, and scans its part here', async () => {
-    const store = new CaptureStore(1 << 30);
-    const slabs = new Slabs(200);
-    for (let i = 0; i < 80; i++) append(store, { payload: `row ${i}` }, slabs);
-    const port = inProcessPort();
-    const silent: ScanPort = { ...port, post: (message, transfer) => (message.type === 'scan' ? undefined : port.post(message, transfer)) };
+    const store = rowStore(80);
+    const { silent } = withholdingScans();
     const { scanner } = await mirrored(store, 16, silent);
     const query: FrameQuery = { unit: 'frames', text: { pattern: 'row 1', regex: false, caseSensitive: true } };
     const result = await scanner.scan(compiled(query), query, 0, undefined, { budgetMs: 1 });

@@ -48,16 +48,29 @@ function options(store: CaptureStore, timers: ReturnType<typeof manualTimers>, o
   };
 }
 
+/** A ScanWarmup over a store of `rows` rows, run by hand (see options, handScan). */
+function practising(rows: number, over: Partial<ScanWarmupOptions> = {}) {
+  const store = filledStore(rows);
+  const timers = manualTimers();
+  const { scan, calls } = handScan();
+  const warmup = new ScanWarmup(store, scan, options(store, timers, over));
+  return { store, timers, calls, warmup };
+}
+
+/** The second practice scan asked for the first one's query again, and none counted as done. */
+function expectSameQueryAgain(calls: Call[], warmup: ScanWarmup): void {
+  expect(calls).toHaveLength(2);
+  expect(calls[1].query).toEqual(calls[0].query);
+  expect(warmup.done).toBe(0);
+}
+
 /** Lets the promise callbacks of a finished hand scan run. */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('practice scans while capture is idle', () => {
-  it('runs each practice query once over the oldest rows, one at a time, then stops watching', async () => {
-    const store = filledStore(300);
-    const timers = manualTimers();
-    const { scan, calls } = handScan();
+  it('runs each practice query once over its range, one at a time, then stops watching', async () => {
     const queries = PRACTICE_QUERIES.slice(0, 3);
-    const warmup = new ScanWarmup(store, scan, options(store, timers, { queries }));
+    const { store, timers, calls, warmup } = practising(300, { queries });
     timers.advance(200);
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ query: queries[0], fromId: store.nextId - 200, toId: store.nextId });
@@ -76,11 +89,8 @@ describe('practice scans while capture is idle', () => {
   });
 
   it('waits until the store holds enough rows and the search text and worker copy are ready', async () => {
-    const store = filledStore(100);
-    const timers = manualTimers();
-    const { scan, calls } = handScan();
     let ready = false;
-    const warmup = new ScanWarmup(store, scan, options(store, timers, { ready: () => ready }));
+    const { store, timers, calls, warmup } = practising(100, { ready: () => ready });
     timers.advance(1000);
     expect(calls).toHaveLength(0);
     const slabs = new Slabs(64 * 1024);
@@ -95,11 +105,8 @@ describe('practice scans while capture is idle', () => {
   });
 
   it("gives way to a person's filter: the running practice scan is cancelled, and practice resumes only after filters have been quiet", async () => {
-    const store = filledStore(300);
-    const timers = manualTimers();
-    const { scan, calls } = handScan();
     let generation = 0;
-    const warmup = new ScanWarmup(store, scan, options(store, timers, { filterGeneration: () => generation, quietAfterFilterMs: 1000 }));
+    const { timers, calls, warmup } = practising(300, { filterGeneration: () => generation, quietAfterFilterMs: 1000 });
     timers.advance(200);
     expect(calls).toHaveLength(1);
     expect(calls[0].isCancelled()).toBe(false);
@@ -110,19 +117,14 @@ describe('practice scans while capture is idle', () => {
     timers.advance(500);
     expect(calls).toHaveLength(1);
     timers.advance(1000);
-    // The same query again: a cancelled practice scan does not count.
-    expect(calls).toHaveLength(2);
-    expect(calls[1].query).toEqual(calls[0].query);
-    expect(warmup.done).toBe(0);
+    // A cancelled practice scan does not count.
+    expectSameQueryAgain(calls, warmup);
     warmup.stop();
   });
 
   it('does not start while a person\'s filter scan is still running', () => {
-    const store = filledStore(300);
-    const timers = manualTimers();
-    const { scan, calls } = handScan();
     let filtering = true;
-    const warmup = new ScanWarmup(store, scan, options(store, timers, { filtering: () => filtering, quietAfterFilterMs: 1000 }));
+    const { timers, calls, warmup } = practising(300, { filtering: () => filtering, quietAfterFilterMs: 1000 });
     timers.advance(3000);
     expect(calls).toHaveLength(0);
     filtering = false;
@@ -134,10 +136,7 @@ describe('practice scans while capture is idle', () => {
   });
 
   it('gives way to capture: a new row or a Clear cancels the running practice scan', async () => {
-    const store = filledStore(300);
-    const timers = manualTimers();
-    const { scan, calls } = handScan();
-    const warmup = new ScanWarmup(store, scan, options(store, timers));
+    const { store, timers, calls, warmup } = practising(300);
     timers.advance(200);
     expect(calls[0].isCancelled()).toBe(false);
     append(store, { payload: 'a new frame' }, new Slabs(1024));
@@ -153,17 +152,12 @@ describe('practice scans while capture is idle', () => {
   });
 
   it('runs a practice scan that was cut short (out of time) again', async () => {
-    const store = filledStore(300);
-    const timers = manualTimers();
-    const { scan, calls } = handScan();
-    const warmup = new ScanWarmup(store, scan, options(store, timers));
+    const { timers, calls, warmup } = practising(300);
     timers.advance(200);
     calls[0].finish({ done: false });
     await settle();
     timers.advance(200);
-    expect(calls).toHaveLength(2);
-    expect(calls[1].query).toEqual(calls[0].query);
-    expect(warmup.done).toBe(0);
+    expectSameQueryAgain(calls, warmup);
     warmup.stop();
   });
 
@@ -179,10 +173,7 @@ describe('practice scans while capture is idle', () => {
   });
 
   it('stops practising when a practice scan fails', async () => {
-    const store = filledStore(300);
-    const timers = manualTimers();
-    const { scan, calls } = handScan();
-    const warmup = new ScanWarmup(store, scan, options(store, timers));
+    const { timers, calls, warmup } = practising(300);
     timers.advance(200);
     calls[0].fail(new Error('the scan worker stopped'));
     await settle();

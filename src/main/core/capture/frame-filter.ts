@@ -520,10 +520,8 @@ class ChunkSweeper {
   /** The answers for rows [from, to) whose payload is plain text in a shared buffer (MATCH / NO_MATCH; 0 = not decided here). */
   decide(c: ScanColumns, from: number, to: number, allowed: Uint8Array | null): Uint8Array {
     const answers = new Uint8Array(to - from);
-    const { buffers, rows: groups } = this.group(c, from, to, allowed);
-    for (let g = 0; g < buffers.length; g++) {
-      const rows = groups[g];
-      const scan = this.buffers.of(buffers[g], rows[rows.length - 1], c.nextId);
+    for (const [buffer, rows] of this.group(c, from, to, allowed)) {
+      const scan = this.buffers.of(buffer, rows[rows.length - 1], c.nextId);
       const ascii = scan.allAscii()
         ? rows
         : rows.filter((r) => {
@@ -543,11 +541,9 @@ class ChunkSweeper {
    * after it: OSR code compiled before that code had run deoptimised on every call, and stayed
    * cached (seen with --trace-deopt).
    */
-  private group(c: ScanColumns, from: number, to: number, allowed: Uint8Array | null): { buffers: ArrayBufferLike[]; rows: number[][] } {
+  private group(c: ScanColumns, from: number, to: number, allowed: Uint8Array | null): Map<ArrayBufferLike, number[]> {
     const { direction, fromTime, toTime } = this.query;
-    const index = new Map<ArrayBufferLike, number[]>();
-    const buffers: ArrayBufferLike[] = [];
-    const groups: number[][] = [];
+    const groups = new Map<ArrayBufferLike, number[]>();
     let lastBuffer: ArrayBufferLike | null = null;
     let lastRows: number[] = [];
     for (let r = from; r < to; r++) {
@@ -563,18 +559,14 @@ class ChunkSweeper {
       const buffer = payloadBufferOf(c, slot);
       if (buffer === null) continue;
       if (buffer !== lastBuffer) {
-        let rows = index.get(buffer);
-        if (rows === undefined) {
-          index.set(buffer, (rows = []));
-          buffers.push(buffer);
-          groups.push(rows);
-        }
+        let rows = groups.get(buffer);
+        if (rows === undefined) groups.set(buffer, (rows = []));
         lastBuffer = buffer;
         lastRows = rows;
       }
       lastRows.push(r);
     }
-    return { buffers, rows: groups };
+    return groups;
   }
 }
 
