@@ -41,7 +41,7 @@ void everyCommandListed;
 
 /**
  * One batch of everything that happened since the previous one. Hosts send at
- * most one batch per window every ~33 ms, never one message per frame.
+ * most one batch per window every ~50 ms, never one message per frame.
  */
 export interface EventBatch {
   seq: number;
