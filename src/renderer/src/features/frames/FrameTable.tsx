@@ -116,13 +116,20 @@ export function FrameTable(props: Props) {
   const scrollSync = useRef<ReturnType<typeof setTimeout> | null>(null);
   const wanted = useRef(wantedScrollTop);
   wanted.current = wantedScrollTop;
+  /** The person's scrolls (wheel, scrollbar, keys) so far, and how many of them the last render saw. */
+  const personScrolls = useRef(0);
+  const renderedScrolls = useRef(0);
+  renderedScrolls.current = personScrolls.current;
   useEffect(() => {
     if (wantedScrollTop === expectedScrollTop.current || scrollSync.current !== null) return;
     scrollSync.current = setTimeout(() => {
       scrollSync.current = null;
       requestAnimationFrame(() => {
         const el = body.current;
-        if (!el || wanted.current === expectedScrollTop.current) return;
+        // After a scroll of the person's that React has not rendered yet, `wanted` is where the
+        // table was before it: writing it would throw them back. The render of their scroll
+        // plans the next write (this one's timer is done, so the effect is free to).
+        if (!el || renderedScrolls.current !== personScrolls.current || wanted.current === expectedScrollTop.current) return;
         el.scrollTop = wanted.current;
         expectedScrollTop.current = wanted.current;
       });
@@ -145,6 +152,7 @@ export function FrameTable(props: Props) {
 
   const scrollTo = useCallback(
     (next: number) => {
+      personScrolls.current++;
       const clamped = clampVirtualTop(g, next);
       if (atBottom(g, clamped, ROW_HEIGHT)) {
         setFollow(true);
@@ -178,7 +186,11 @@ export function FrameTable(props: Props) {
     // Our own scrollTop writes come back as scroll events; only the person's scrolling counts.
     const at = el.scrollTop;
     if (Math.abs(at - expectedScrollTop.current) <= 1.5) return;
+    const clampedByShrink = at < expectedScrollTop.current && at >= el.scrollHeight - el.clientHeight - 1;
     expectedScrollTop.current = Math.round(at);
+    // The list got shorter under the scrollbar (a Clear) and the browser pulled scrollTop
+    // down to the new end: not the person's scroll, so a paused table stays paused.
+    if (clampedByShrink) return;
     markMoving();
     scrollTo(virtualFromPhysical(g, at));
   };
