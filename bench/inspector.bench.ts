@@ -28,11 +28,14 @@
  *    animation frame it first shows in.
  *  - heapBytesPerFrame: renderer JS heap after the live phase (CDP
  *    HeapProfiler.collectGarbage, Runtime.getHeapUsage) minus the heap of the
- *    same page on an empty capture, minus the preview characters the page
- *    holds (payloads aside), divided by the frames captured. The page holds the
- *    rows the stream delivered plus what scrolling fetched (the stream skips
- *    ahead past a backlog bound; older rows are fetched on demand); the
- *    detail line also gives bytes per row held.
+ *    same page on an empty capture, divided by the frames captured. The
+ *    payload previews the page holds are not in it (payloads aside): they are
+ *    UTF-8 in array buffers, as are the rows' columns, and the detail line
+ *    gives those off-heap bytes per row held (offHeapBytesPerHeldRow, from
+ *    backingStorageSize) and the previews' share (previewBytesPerHeldRow).
+ *    The page holds the rows the stream delivered plus what scrolling fetched
+ *    (the stream skips ahead past a backlog bound; older rows are fetched on
+ *    demand); the detail line also gives heap bytes per row held.
  * Baseline (naive): one WebSocket message per frame into an array of row
  * objects in React state, Array.filter and every row rendered on each change
  * (bench/inspector/naive-app.js). Same probes, same payloads and rate; its run
@@ -109,12 +112,17 @@ async function attrAtLeast(page: Page, testId: string, key: string, n: number, t
   await page.waitForFunction(([t, k, min]) => Number((globalThis as unknown as Probes).__attr(t, k)) >= min, [testId, key, n] as const, { timeout, polling: 100 });
 }
 
-async function heapUsed(page: Page): Promise<number> {
+/** The page's JS heap in use, and the array-buffer contents it holds outside the heap. */
+async function memoryUsed(page: Page): Promise<{ heap: number; offHeap: number }> {
   const cdp = await page.context().newCDPSession(page);
   for (let i = 0; i < 3; i++) await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
   await cdp.detach();
-  return usedSize;
+  return { heap: usage.usedSize, offHeap: usage.backingStorageSize ?? NaN };
+}
+
+async function heapUsed(page: Page): Promise<number> {
+  return (await memoryUsed(page)).heap;
 }
 
 const percentile = (values: number[], p: number): number => {
@@ -208,7 +216,7 @@ async function framescope(browser: Browser): Promise<{ figures: Figures; detail:
     await emptyPage.getByTestId('open-all-frames').click();
     await emptyPage.getByTestId('frames-panel').waitFor();
     await emptyPage.waitForTimeout(500);
-    const emptyHeap = await heapUsed(emptyPage);
+    const emptyMemory = await memoryUsed(emptyPage);
     await emptyPage.close();
 
     const page = await context.newPage();
@@ -270,24 +278,28 @@ async function framescope(browser: Browser): Promise<{ figures: Figures; detail:
     }
     const panel = page.getByTestId('frames-panel');
     const resident = Number(await panel.getAttribute('data-resident'));
-    const previewChars = Number(await panel.getAttribute('data-preview-chars'));
+    const previewBytes = Number(await panel.getAttribute('data-preview-bytes'));
     const skipped = Number(await panel.getAttribute('data-skipped'));
-    const heap = await heapUsed(page);
+    const memory = await memoryUsed(page);
+    const heap = memory.heap - emptyMemory.heap;
+    const offHeap = memory.offHeap - emptyMemory.offHeap;
     const frames = workspace.store.stats().frames;
     const figures: Figures = {
       longTasksOver50ms: live.longTasks.filter((d) => d > 50).length,
       scrollFps: round(scrollFps),
       p99CaptureToVisibleMs: round(percentile(live.latency, 99)),
-      heapBytesPerFrame: round((heap - emptyHeap - previewChars) / frames),
+      heapBytesPerFrame: round(heap / frames),
       filterP95Ms: round(percentile(Object.values(filterMs), 95)),
     };
     const detail = {
       framesCaptured: frames,
       rowsHeldByPage: resident,
       skippedByStream: skipped,
-      heapBytesPerHeldRow: round((heap - emptyHeap - previewChars) / resident),
-      heapBytesPerFrameWithPreviews: round((heap - emptyHeap) / frames),
-      heapMiB: round((heap - emptyHeap) / 1048576),
+      heapBytesPerHeldRow: round(heap / resident),
+      heapMiB: round(heap / 1048576),
+      // Outside the heap: the rows' columns and previews (frame-rows.ts), in array buffers.
+      offHeapBytesPerHeldRow: round(offHeap / resident),
+      previewBytesPerHeldRow: round(previewBytes / resident),
       longestTaskMs: round(Math.max(0, ...live.longTasks)),
       latencySamples: live.latency.length,
       p50CaptureToVisibleMs: round(percentile(live.latency, 50)),

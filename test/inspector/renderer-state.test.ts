@@ -48,6 +48,21 @@ describe('FrameRows: compact rows by id', () => {
     expect(rows.has(5000)).toBe(false);
   });
 
+  it('keeps previews as UTF-8 bytes: any text comes back as it went in, cut at 200 characters, and is counted in bytes', () => {
+    const rows = new FrameRows();
+    const long = 'ü'.repeat(250);
+    const previews = ['', 'plain', 'héllo ✓', '😀 emoji', long, 'after'];
+    rows.append(page(250, previews)); // rows 250..255 end one chunk, so 'after' starts the next
+    expect([250, 251, 252, 253, 255].map((id) => rows.preview(id))).toEqual(['', 'plain', 'héllo ✓', '😀 emoji', 'after']);
+    expect(rows.preview(254)).toBe(`${'ü'.repeat(199)}…`);
+    // 'plain' 5, 'héllo ✓' 10, '😀 emoji' 10, 199 × 'ü' 398 + '…' 3, 'after' 5.
+    expect(rows.previewBytes).toBe(5 + 10 + 10 + 401 + 5);
+    // Replacing one row in the middle of a chunk keeps the others byte for byte.
+    rows.store(page(252, ['ß']));
+    expect([251, 252, 253, 254].map((id) => rows.preview(id))).toEqual(['plain', 'ß', '😀 emoji', `${'ü'.repeat(199)}…`]);
+    expect(rows.previewBytes).toBe(5 + 2 + 10 + 401 + 5);
+  });
+
   it('fills rows fetched out of order and by id list into the same blocks', () => {
     const rows = new FrameRows();
     rows.store(page(100, ['b', 'c']));

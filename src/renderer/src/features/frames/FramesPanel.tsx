@@ -179,7 +179,7 @@ export function FramesPanel({ api, store, connectionId, selectedId, onSelect, on
       data-filter-ms={view.doneAt > 0 ? Math.round(view.doneAt - view.queryAt) : ''}
       data-resident={store.rows.resident}
       data-skipped={store.rows.skipped}
-      data-preview-chars={store.rows.previewChars}
+      data-preview-bytes={store.rows.previewBytes}
     >
       <div className="filter-bar" role="search">
         <div className="filter-text">
