@@ -26,16 +26,15 @@
  *  - p99CaptureToVisibleMs: for every row that appears on screen while the
  *    table follows the live stream, the time from its capture stamp to the
  *    animation frame it first shows in.
- *  - heapBytesPerFrame: renderer JS heap after the live phase (CDP
- *    HeapProfiler.collectGarbage, Runtime.getHeapUsage) minus the heap of the
- *    same page on an empty capture, divided by the frames captured. The
- *    payload previews the page holds are not in it (payloads aside): they are
- *    UTF-8 in array buffers, as are the rows' columns, and the detail line
- *    gives those off-heap bytes per row held (offHeapBytesPerHeldRow, from
- *    backingStorageSize) and the previews' share (previewBytesPerHeldRow).
- *    The page holds the rows the stream delivered plus what scrolling fetched
- *    (the stream skips ahead past a backlog bound; older rows are fetched on
- *    demand); the detail line also gives heap bytes per row held.
+ *  - heapBytesPerFrame: what the renderer holds after the live phase (CDP
+ *    HeapProfiler.collectGarbage, Runtime.getHeapUsage): its JS heap plus the
+ *    array buffers outside it (backingStorageSize), where the rows' columns
+ *    and previews live, minus the same for the page on an empty capture,
+ *    minus the preview bytes (payloads aside), divided by the frames
+ *    captured. The page holds the rows the stream delivered plus what
+ *    scrolling fetched (the stream skips ahead past a backlog bound; older
+ *    rows are fetched on demand); the detail line gives the parts per row
+ *    held: JS heap, array buffers, and the previews' share of those.
  * Baseline (naive): one WebSocket message per frame into an array of row
  * objects in React state, Array.filter and every row rendered on each change
  * (bench/inspector/naive-app.js). Same probes, same payloads and rate; its run
@@ -283,12 +282,14 @@ async function framescope(browser: Browser): Promise<{ figures: Figures; detail:
     const memory = await memoryUsed(page);
     const heap = memory.heap - emptyMemory.heap;
     const offHeap = memory.offHeap - emptyMemory.offHeap;
+    // Array buffers as far as CDP reports them (backingStorageSize is missing from older Chromiums).
+    const offHeapRows = Number.isFinite(offHeap) ? offHeap - previewBytes : 0;
     const frames = workspace.store.stats().frames;
     const figures: Figures = {
       longTasksOver50ms: live.longTasks.filter((d) => d > 50).length,
       scrollFps: round(scrollFps),
       p99CaptureToVisibleMs: round(percentile(live.latency, 99)),
-      heapBytesPerFrame: round(heap / frames),
+      heapBytesPerFrame: round((heap + offHeapRows) / frames),
       filterP95Ms: round(percentile(Object.values(filterMs), 95)),
     };
     const detail = {
@@ -297,7 +298,7 @@ async function framescope(browser: Browser): Promise<{ figures: Figures; detail:
       skippedByStream: skipped,
       heapBytesPerHeldRow: round(heap / resident),
       heapMiB: round(heap / 1048576),
-      // Outside the heap: the rows' columns and previews (frame-rows.ts), in array buffers.
+      // Outside the JS heap: the rows' columns and previews (frame-rows.ts), in array buffers.
       offHeapBytesPerHeldRow: round(offHeap / resident),
       previewBytesPerHeldRow: round(previewBytes / resident),
       longestTaskMs: round(Math.max(0, ...live.longTasks)),
