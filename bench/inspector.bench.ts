@@ -117,7 +117,9 @@ async function memoryUsed(page: Page): Promise<{ heap: number; offHeap: number }
   for (let i = 0; i < 3; i++) await cdp.send('HeapProfiler.collectGarbage');
   const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
   await cdp.detach();
-  return { heap: usage.usedSize, offHeap: usage.backingStorageSize ?? NaN };
+  // Without it the rows' columns (array buffers) would drop out of heapBytesPerFrame unseen.
+  if (usage.backingStorageSize === undefined) throw new Error('this Chromium does not report backingStorageSize (Runtime.getHeapUsage), which heapBytesPerFrame needs');
+  return { heap: usage.usedSize, offHeap: usage.backingStorageSize };
 }
 
 async function heapUsed(page: Page): Promise<number> {
@@ -282,8 +284,7 @@ async function framescope(browser: Browser): Promise<{ figures: Figures; detail:
     const memory = await memoryUsed(page);
     const heap = memory.heap - emptyMemory.heap;
     const offHeap = memory.offHeap - emptyMemory.offHeap;
-    // Array buffers as far as CDP reports them (backingStorageSize is missing from older Chromiums).
-    const offHeapRows = Number.isFinite(offHeap) ? offHeap - previewBytes : 0;
+    const offHeapRows = offHeap - previewBytes;
     const frames = workspace.store.stats().frames;
     const figures: Figures = {
       longTasksOver50ms: live.longTasks.filter((d) => d > 50).length,

@@ -61,6 +61,11 @@ describe('FrameRows: compact rows by id', () => {
     rows.store(page(252, ['ß']));
     expect([251, 252, 253, 254].map((id) => rows.preview(id))).toEqual(['plain', 'ß', '😀 emoji', `${'ü'.repeat(199)}…`]);
     expect(rows.previewBytes).toBe(5 + 2 + 10 + 401 + 5);
+    // A byte-order mark stays, and the cut never splits a surrogate pair.
+    const emoji = `${'a'.repeat(198)}😀😀`;
+    rows.store(page(251, ['\uFEFFbom', emoji]));
+    expect(rows.preview(251)).toBe('\uFEFFbom');
+    expect(rows.preview(252)).toBe(`${'a'.repeat(198)}…`);
   });
 
   it('fills rows fetched out of order and by id list into the same blocks', () => {

@@ -13,8 +13,8 @@ import type { CaptureStore } from './capture-store';
  * 50 ms, not one batch per 60 Hz frame: at 50 000 frames/s the page's thread
  * spends less on fewer, larger batches and has more time left to paint, so
  * rows reach the screen sooner. In bench:inspector's live phase, 33 ms gave a
- * capture-to-visible p99 of 60–189 ms over nine runs, 50 ms gave 68–94 ms
- * over four, and 16 ms gave 137 and 590 ms.
+ * capture-to-visible p99 of 60–189 ms over nine runs, 50 ms gave 54–102 ms
+ * over nine, and 16 ms gave 137 and 590 ms.
  */
 export const DEFAULT_BATCH_INTERVAL_MS = 50;
 /** Rows per batch: a batch is one message the renderer parses in one task, so it must stay small. */

@@ -27,7 +27,7 @@ export class AppStore {
   loaded = false;
   private readonly listeners = new Set<() => void>();
   /**
-   * Frames and capture stats change with nearly every batch (30 a second on a
+   * Frames and capture stats change with nearly every batch (20 a second on a
    * busy stream); only the frame views and the stats badge need to know, so
    * they have their own channel and the rest of the app is not re-rendered.
    */

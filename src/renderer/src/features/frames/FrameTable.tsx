@@ -312,7 +312,7 @@ export function FrameTable(props: Props) {
   return { items, missing };
   };
 
-  // Batches arrive ~30 times a second; while the person looks at older rows nothing on screen
+  // Batches arrive ~20 times a second; while the person looks at older rows nothing on screen
   // changes, so the rows are rebuilt only when what they show can have changed.
   const windowKey =
     last > first
