@@ -122,10 +122,6 @@ async function memoryUsed(page: Page): Promise<{ heap: number; offHeap: number }
   return { heap: usage.usedSize, offHeap: usage.backingStorageSize };
 }
 
-async function heapUsed(page: Page): Promise<number> {
-  return (await memoryUsed(page)).heap;
-}
-
 const percentile = (values: number[], p: number): number => {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -383,7 +379,7 @@ async function naive(browser: Browser): Promise<{ figures: Figures; detail: Reco
     const emptyPage = await context.newPage();
     await emptyPage.goto(server.url);
     await emptyPage.waitForTimeout(500);
-    const emptyHeap = await heapUsed(emptyPage);
+    const emptyHeap = (await memoryUsed(emptyPage)).heap;
     await emptyPage.close();
     for (const c of server.clients) c.close();
 
@@ -423,7 +419,7 @@ async function naive(browser: Browser): Promise<{ figures: Figures; detail: Reco
     // What the page does with what it already received counts too (it was all captured by then).
     await attrAtLeast(page, 'naive-panel', 'count', seq, 30_000).catch(() => undefined);
     const live = await page.evaluate((since) => (globalThis as unknown as Probes).__endPhase(since), liveStart);
-    const heap = await heapUsed(page);
+    const heap = (await memoryUsed(page)).heap;
     const held = live.count;
     const figures: Figures = {
       longTasksOver50ms: live.longTasks.filter((d) => d > 50).length,

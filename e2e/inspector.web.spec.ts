@@ -208,6 +208,32 @@ test('"N new" counts rows by id: rows after a Clear made while scrolled up still
   await expect(page.getByTestId('frame-row').last().getByTestId('frame-preview')).toHaveText('after the clear');
 });
 
+test('a Clear made while paused near the bottom keeps the table paused: the browser pulling the scrollbar to the new end is not the person scrolling', async ({ page }) => {
+  await connectToEcho(page);
+  for (let i = 0; i < 14; i++) await send(page, `message ${i}`);
+  const body = page.getByTestId('frame-body');
+  await expect(page.getByTestId('frames-panel')).toHaveAttribute('data-view-rows', '28');
+  await body.hover();
+  // A little way up, so the scrollbar is still far from the top when the list empties.
+  await page.mouse.wheel(0, -120);
+  await expect(body).toHaveAttribute('data-follow', 'false');
+  let at = -1;
+  await expect.poll(async () => {
+    const now = await body.evaluate((el) => el.scrollTop);
+    const still = now === at;
+    at = now;
+    return still;
+  }).toBe(true);
+  expect(at).toBeGreaterThan(100);
+  await page.getByTestId('clear-capture').click();
+  await page.getByTestId('clear-confirm-yes').click();
+  await expect(page.getByTestId('frame-row')).toHaveCount(0);
+  await expect.poll(() => body.evaluate((el) => el.scrollTop)).toBe(0);
+  await expect(body).toHaveAttribute('data-follow', 'false');
+  await send(page, 'after the clear');
+  await expect(page.getByTestId('new-marker')).toHaveText('2 new ↓');
+});
+
 test('exports HAR and NDJSON for download, and opens a Chrome DevTools HAR offline', async ({ page }) => {
   await connectToEcho(page);
   await send(page, '{"hello":"har"}');
