@@ -42,16 +42,19 @@ export function parseBridgeCall(text: string): BridgeCall | { error: string; id?
 
 /**
  * A reply that carries packed frames (an event batch, a page of rows) travels
- * as one binary message: a 16-byte head, the reply as JSON without the four
- * numeric columns, then the columns' bytes, each 8-byte aligned so the
- * receiver reads them in place (typed-array views, no parsing). A batch of
+ * as one binary message: a 16-byte head, the reply as JSON without the
+ * numeric columns and the preview bytes, then those, each column aligned to
+ * its element size so the receiver reads them in place (typed-array views,
+ * no parsing). A batch of
  * thousands of rows was a JSON array of numbers per column: formatted on the
  * main side, parsed and copied again in the page, and, in Chromium, turned
  * from UTF-8 into a string first. Other replies stay JSON text.
  *
- * Head (little-endian): magic "FSB1", JSON byte length, row count, 0.
- * Then JSON, zero padding to a multiple of 8, then time (float64 × count),
- * length (float64 × count), connection (uint32 × count), bits (uint32 × count).
+ * Head (little-endian): magic "FSB1", JSON byte length, row count, preview
+ * byte length. Then JSON, zero padding to a multiple of 8, then time
+ * (float64 × count), length (float64 × count), connection (uint32 × count),
+ * bits (uint32 × count), previewEnds (uint32 × count), then the previews'
+ * bytes (see shared/preview.ts), which become a view too.
  */
 const MAGIC = 0x31425346; // "FSB1" read as a little-endian uint32
 const HEAD_BYTES = 16;
@@ -61,6 +64,7 @@ const COLUMNS = [
   ['length', Float64Array],
   ['connection', Uint32Array],
   ['bits', Uint32Array],
+  ['previewEnds', Uint32Array],
 ] as const;
 const BYTES_PER_ROW = COLUMNS.reduce((sum, [, Type]) => sum + Type.BYTES_PER_ELEMENT, 0);
 
@@ -79,17 +83,19 @@ function packedOf(reply: BridgeReply): PackedFrames | null {
 export function encodeReply(reply: BridgeReply): string | Uint8Array {
   const packed = packedOf(reply);
   if (packed === null) return JSON.stringify(reply);
-  const rest = { ...packed, time: null, length: null, connection: null, bits: null };
+  const rest = { ...packed, time: null, length: null, connection: null, bits: null, previewEnds: null, previews: null };
   const json = new TextEncoder().encode(
     JSON.stringify(reply.type === 'events' ? { ...reply, batch: { ...reply.batch, frames: rest } } : { ...reply, result: { ok: true, value: rest } }),
   );
   const count = packed.count;
+  const previewLength = count === 0 ? 0 : packed.previewEnds[count - 1];
   const columnsAt = align8(HEAD_BYTES + json.length);
-  const out = new Uint8Array(columnsAt + count * BYTES_PER_ROW);
+  const out = new Uint8Array(columnsAt + count * BYTES_PER_ROW + previewLength);
   const head = new DataView(out.buffer);
   head.setUint32(0, MAGIC, true);
   head.setUint32(4, json.length, true);
   head.setUint32(8, count, true);
+  head.setUint32(12, previewLength, true);
   out.set(json, HEAD_BYTES);
   let at = columnsAt;
   for (const [name] of COLUMNS) {
@@ -99,6 +105,7 @@ export function encodeReply(reply: BridgeReply): string | Uint8Array {
     out.set(bytes, at);
     at += bytes.length;
   }
+  out.set(packed.previews.subarray(0, previewLength), at);
   return out;
 }
 
@@ -113,8 +120,9 @@ export function decodeReply(data: string | ArrayBuffer): BridgeReply {
   if (data.byteLength < HEAD_BYTES || head.getUint32(0, true) !== MAGIC) throw new Error('not a Framescope bridge message');
   const jsonLength = head.getUint32(4, true);
   const count = head.getUint32(8, true);
+  const previewLength = head.getUint32(12, true);
   const columnsAt = align8(HEAD_BYTES + jsonLength);
-  if (columnsAt + count * BYTES_PER_ROW > data.byteLength) throw new Error('a bridge message was cut short');
+  if (columnsAt + count * BYTES_PER_ROW + previewLength > data.byteLength) throw new Error('a bridge message was cut short');
   const reply = JSON.parse(new TextDecoder().decode(new Uint8Array(data, HEAD_BYTES, jsonLength))) as BridgeReply;
   const packed = (reply.type === 'events' ? reply.batch.frames : (reply.result as { value: PackedFrames }).value) as unknown as Record<string, unknown>;
   let at = columnsAt;
@@ -122,6 +130,7 @@ export function decodeReply(data: string | ArrayBuffer): BridgeReply {
     packed[name] = new Type(data, at, count);
     at += count * Type.BYTES_PER_ELEMENT;
   }
+  packed.previews = new Uint8Array(data, at, previewLength);
   return reply;
 }
 

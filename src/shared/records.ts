@@ -106,8 +106,14 @@ export interface PackedFrames {
   bits: Uint32Array;
   /** Payload length in bytes as carried on the wire. */
   length: Float64Array;
-  /** A short, single-line preview of the payload (text, or hex for binary). */
-  preview: string[];
+  /**
+   * Each row's preview in the compact wire form of shared/preview.ts (the
+   * payload's first bytes, or ready text), formatted where a row is drawn:
+   * previewOf(frames, i) gives row i's text.
+   */
+  previews: Uint8Array;
+  /** Where row i's preview bytes end in `previews` (row i starts where row i − 1 ends). */
+  previewEnds: Uint32Array;
 }
 
 /** Everything the detail pane needs for one captured row, fetched on demand. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { frameDetail } from '../../src/main/core/app/frame-detail';
-import { CaptureStore, previewBytes } from '../../src/main/core/capture/capture-store';
+import { CaptureStore } from '../../src/main/core/capture/capture-store';
 import { ConnectionCapture } from '../../src/main/core/capture/connection-capture';
 import type { FrameEvent } from '../../src/main/core/protocol/decoder';
 import { encodeFrame } from '../../src/main/core/protocol/encoder';
 import { packFrameBits, unpackFrameBits } from '../../src/shared/frame-bits';
+import { previewsOf, previewText } from '../../src/shared/preview';
 
 const REQUEST = Buffer.from(
   'GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
@@ -95,7 +96,7 @@ describe('ConnectionCapture', () => {
     await afterMicrotasks();
     const detail = frameDetail(store.get(store.nextId - 1)!);
     expect(detail).toMatchObject({ opcodeName: expect.any(String), closeCode: 1000, closeReason: 'bye', lengthEncoding: 7, maskKeyHex: null });
-    expect(store.pack(0, 10)!.preview).toEqual(['1000 bye']);
+    expect(previewsOf(store.pack(0, 10)!)).toEqual(['1000 bye']);
   });
   it('packs the same bits word as packFrameBits for every frame it records', async () => {
     // connection-capture packs frame bits itself (its hot path); this keeps it in step with the shared layout.
@@ -150,18 +151,18 @@ describe('CaptureStore notifications', () => {
   });
 });
 
-describe('previewBytes', () => {
+describe('previewText', () => {
   it('cuts text at 80 characters and marks cut text, however it is encoded', () => {
-    expect(previewBytes(Buffer.from('a'.repeat(80)), false)).toBe('a'.repeat(80));
-    expect(previewBytes(Buffer.from('a'.repeat(81)), false)).toBe(`${'a'.repeat(80)}…`);
-    expect(previewBytes(Buffer.from(`${'a'.repeat(79)}\t`), false)).toBe(`${'a'.repeat(79)} `);
-    expect(previewBytes(Buffer.from('héllo\u0001'), false)).toBe('héllo ');
-    expect(previewBytes(Buffer.from('é'.repeat(60)), false)).toBe(`${'é'.repeat(48)}…`);
+    expect(previewText(Buffer.from('a'.repeat(80)), false)).toBe('a'.repeat(80));
+    expect(previewText(Buffer.from('a'.repeat(81)), false)).toBe(`${'a'.repeat(80)}…`);
+    expect(previewText(Buffer.from(`${'a'.repeat(79)}\t`), false)).toBe(`${'a'.repeat(79)} `);
+    expect(previewText(Buffer.from('héllo\u0001'), false)).toBe('héllo ');
+    expect(previewText(Buffer.from('é'.repeat(60)), false)).toBe(`${'é'.repeat(48)}…`);
   });
 
   it('shows at most 24 bytes of binary, then an ellipsis', () => {
-    expect(previewBytes(new Uint8Array(24).fill(0xab), true)).toBe(Array(24).fill('ab').join(' '));
-    expect(previewBytes(new Uint8Array(25), true)).toBe(`${Array(24).fill('00').join(' ')} …`);
-    expect(previewBytes(new Uint8Array(0), true)).toBe('');
+    expect(previewText(new Uint8Array(24).fill(0xab), true)).toBe(Array(24).fill('ab').join(' '));
+    expect(previewText(new Uint8Array(25), true)).toBe(`${Array(24).fill('00').join(' ')} …`);
+    expect(previewText(new Uint8Array(0), true)).toBe('');
   });
 });

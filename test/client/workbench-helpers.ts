@@ -7,6 +7,7 @@ import { Workspace } from '../../src/main/core/app/workspace';
 import { unpackFrameBits } from '../../src/shared/frame-bits';
 import type { ConnectionInfo, LogLine } from '../../src/shared/records';
 import type { Result } from '../../src/shared/result';
+import { previewOf } from '../../src/shared/preview';
 
 export interface Bench {
   workspace: Workspace;
@@ -76,7 +77,7 @@ export function rowsOf(workspace: Workspace, connectionId: string): Row[] {
       masked: bits.masked,
       violation: bits.violation,
       length: packed.length[i],
-      preview: packed.preview[i],
+      preview: previewOf(packed, i),
     });
   }
   return rows;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { damagedReplyId, decodeReply, encodeReply, type BridgeReply } from '../../src/shared/bridge-protocol';
 import type { EventBatch } from '../../src/shared/contract';
 import type { PackedFrames } from '../../src/shared/records';
+import { previewsOf, readyPreviews } from '../../src/shared/preview';
 
 function packed(count: number, extra = 0): PackedFrames {
   // Columns longer than count, as views into bigger arrays can be: only count values travel.
@@ -14,7 +15,7 @@ function packed(count: number, extra = 0): PackedFrames {
     time,
     bits: new Uint32Array(count + extra).map((_, i) => 0x81 + i),
     length: new Float64Array(count + extra).map((_, i) => i * 1000 + 2 ** 40),
-    preview: Array.from({ length: count }, (_, i) => `{"seq":${i},"é":"\\u0001"}`),
+    ...readyPreviews(Array.from({ length: count }, (_, i) => `{"seq":${i},"é":"\\u0001"}`)),
   };
 }
 
@@ -47,7 +48,11 @@ describe('the browser bridge wire form', () => {
     expect([...f.length]).toEqual([...frames.length.subarray(0, 5)]);
     expect([...f.connection]).toEqual([...frames.connection.subarray(0, 5)]);
     expect([...f.bits]).toEqual([...frames.bits.subarray(0, 5)]);
-    expect(f.preview).toEqual(frames.preview);
+    // Preview bytes and ends arrive as they went, and read back as the same texts.
+    expect(f.previewEnds).toBeInstanceOf(Uint32Array);
+    expect([...f.previewEnds]).toEqual([...frames.previewEnds]);
+    expect([...f.previews]).toEqual([...frames.previews]);
+    expect(previewsOf(f)).toEqual(Array.from({ length: 5 }, (_, i) => `{"seq":${i},"é":"\\u0001"}`));
     expect(f.connectionIds).toEqual(frames.connectionIds);
     expect({ ...back.batch, frames: null }).toEqual({ ...batch(null) });
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrowserBridge } from '../../src/renderer/src/api/browser-bridge';
 import { encodeReply } from '../../src/shared/bridge-protocol';
+import { readyPreviews } from '../../src/shared/preview';
 
 /** Just enough of the DOM WebSocket for the bridge: the test plays the host. */
 class FakeSocket extends EventTarget {
@@ -48,7 +49,7 @@ describe("the renderer's browser bridge", () => {
       id: call.id,
       result: {
         ok: true,
-        value: { firstId: 0, count: 2, connection: new Uint32Array(2), connectionIds: ['c1'], time: new Float64Array(2), bits: new Uint32Array(2), length: new Float64Array(2), preview: ['a', 'b'] },
+        value: { firstId: 0, count: 2, connection: new Uint32Array(2), connectionIds: ['c1'], time: new Float64Array(2), bits: new Uint32Array(2), length: new Float64Array(2), ...readyPreviews(['a', 'b']) },
       },
     }) as Uint8Array;
     // Cut short on the way: the call fails in words instead of waiting forever.

@@ -1,8 +1,9 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { CaptureStore, previewBytes } from '../../src/main/core/capture/capture-store';
+import { CaptureStore } from '../../src/main/core/capture/capture-store';
 import { packFrameBits, unpackFrameBits } from '../../src/shared/frame-bits';
+import { previewsOf, previewText } from '../../src/shared/preview';
 
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc') as () => void;
@@ -106,15 +107,15 @@ describe('CaptureStore', () => {
     expect(packed.firstId).toBe(0);
     expect(packed.connectionIds).toEqual(['c1', 'c9']);
     expect([...packed.connection]).toEqual([0, 1]);
-    expect(packed.preview).toEqual(['hello', 'world']);
+    expect(previewsOf(packed)).toEqual(['hello', 'world']);
     expect([...packed.length]).toEqual([5, 5]);
     expect(store.pack(2, 10)).toBeNull();
   });
 
   it('previews binary payloads as hex and cuts long text', () => {
-    expect(previewBytes(new Uint8Array([0, 1, 0xff]), true)).toBe('00 01 ff');
-    expect(previewBytes(new TextEncoder().encode('y'.repeat(500)), false)).toMatch(/^y{80}…$/);
-    expect(previewBytes(new TextEncoder().encode('a\nb'), false)).toBe('a b');
+    expect(previewText(new Uint8Array([0, 1, 0xff]), true)).toBe('00 01 ff');
+    expect(previewText(new TextEncoder().encode('y'.repeat(500)), false)).toMatch(/^y{80}…$/);
+    expect(previewText(new TextEncoder().encode('a\nb'), false)).toBe('a b');
   });
 
   it('clears everything it holds', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Workspace } from '../../src/main/core/app/workspace';
 import { unpackFrameBits } from '../../src/shared/frame-bits';
+import { previewOf } from '../../src/shared/preview';
 
 let workspace: Workspace;
 afterEach(async () => workspace?.dispose());
@@ -14,7 +15,7 @@ function rowsOf(ws: Workspace, connectionId: string) {
   const rows = [];
   for (let i = 0; i < packed.count; i++) {
     if (packed.connectionIds[packed.connection[i]] !== connectionId) continue;
-    rows.push({ id: packed.firstId + i, ...unpackFrameBits(packed.bits[i]), length: packed.length[i], preview: packed.preview[i] });
+    rows.push({ id: packed.firstId + i, ...unpackFrameBits(packed.bits[i]), length: packed.length[i], preview: previewOf(packed, i) });
   }
   return rows;
 }

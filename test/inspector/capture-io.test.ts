@@ -11,6 +11,7 @@ import type { EventBatch } from '../../src/shared/contract';
 import type { Result } from '../../src/shared/result';
 import { eventually } from '../server/app-fakes';
 import { append, Slabs } from './rows';
+import { previewsOf } from '../../src/shared/preview';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures/chrome-devtools.har');
 
@@ -61,7 +62,7 @@ describe('HAR import', () => {
     expect(handshake.checks.find((c) => c.id === 'response.accept')?.pass).toBe(true);
 
     const rows = value(await ws.handlers.getRows({ fromId: 0, count: 10 }))!;
-    expect(rows.preview).toEqual(['{"op":"subscribe","topic":"prices/eur"}', '{"topic":"prices/eur","bid":1.0842}', '00 ff 10 80', 'héllo ✓']);
+    expect(previewsOf(rows)).toEqual(['{"op":"subscribe","topic":"prices/eur"}', '{"topic":"prices/eur","bid":1.0842}', '00 ff 10 80', 'héllo ✓']);
     const binary = value(await ws.handlers.getFrame({ id: 2 }));
     expect(binary).toMatchObject({ opcode: 2, payloadHex: '00ff1080', direction: 'in' });
     const found = value(await ws.handlers.filterFrames({ query: { unit: 'frames', text: { pattern: 'bid', regex: false, caseSensitive: true } }, fromId: 0 }));
@@ -105,7 +106,7 @@ describe('HAR import', () => {
     const second = value(await ws.handlers.importHar({ text: har('wss://example.test/live', 'second'), name: 'absolute.har' }));
     expect(second.connections[0].id).not.toBe(first.connections[0].id);
     const rows = value(await ws.handlers.getRows({ fromId: 0, count: 10 }))!;
-    expect(rows.preview).toEqual(['first', 'second']);
+    expect(previewsOf(rows)).toEqual(['first', 'second']);
     expect(rows.connectionIds[rows.connection[0]]).toBe(first.connections[0].id);
     expect(rows.connectionIds[rows.connection[1]]).toBe(second.connections[0].id);
   });
@@ -215,10 +216,10 @@ describe('inspector commands', () => {
     for (let i = 0; i < 30_000; i++) append(ws.store, { payload: `row ${i}`, time: 1000 + i }, slabs);
     const range = value(await ws.handlers.getRows({ fromId: 10, count: 3 }))!;
     expect(range.firstId).toBe(10);
-    expect(range.preview).toEqual(['row 10', 'row 11', 'row 12']);
+    expect(previewsOf(range)).toEqual(['row 10', 'row 11', 'row 12']);
     const byId = value(await ws.handlers.getRows({ ids: [5, 29_999, 99_999] }))!;
     expect(byId.ids).toEqual([5, 29_999]);
-    expect(byId.preview).toEqual(['row 5', 'row 29999']);
+    expect(previewsOf(byId)).toEqual(['row 5', 'row 29999']);
     expect(await ws.handlers.getRows({ ids: Array.from({ length: 3000 }, (_, i) => i) })).toMatchObject({ ok: false });
     expect(value(await ws.handlers.locateTimes({ times: [999, 1000.5, 5e9] })).ids).toEqual([0, 1, 30_000]);
 

@@ -17,6 +17,7 @@ import {
   visibleRange,
 } from '../../src/renderer/src/state/virtual-scroll';
 import type { FramescopeApi, FrameQuery } from '../../src/shared/contract';
+import { PREVIEW_BINARY, PREVIEW_TEXT, PreviewWriter, readyPreviews } from '../../src/shared/preview';
 import { ok } from '../../src/shared/result';
 import { append, newStore, Slabs } from './rows';
 
@@ -30,7 +31,7 @@ function page(firstId: number, previews: string[], connection = 'c1') {
     time: Float64Array.from(previews, (_, i) => 1000 + firstId + i),
     bits: new Uint32Array(n).fill(0x211),
     length: Float64Array.from(previews, (p) => p.length),
-    preview: previews,
+    ...readyPreviews(previews),
   };
 }
 
@@ -48,24 +49,41 @@ describe('FrameRows: compact rows by id', () => {
     expect(rows.has(5000)).toBe(false);
   });
 
-  it('keeps previews as UTF-8 bytes: any text comes back as it went in, cut at 200 characters, and is counted in bytes', () => {
+  it('keeps previews as bytes: any text comes back as it went in, cut at 200 characters, and is counted in bytes', () => {
     const rows = new FrameRows();
     const long = 'ü'.repeat(250);
     const previews = ['', 'plain', 'héllo ✓', '😀 emoji', long, 'after'];
     rows.append(page(250, previews)); // rows 250..255 end one chunk, so 'after' starts the next
     expect([250, 251, 252, 253, 255].map((id) => rows.preview(id))).toEqual(['', 'plain', 'héllo ✓', '😀 emoji', 'after']);
     expect(rows.preview(254)).toBe(`${'ü'.repeat(199)}…`);
-    // 'plain' 5, 'héllo ✓' 10, '😀 emoji' 10, 199 × 'ü' 398 + '…' 3, 'after' 5.
-    expect(rows.previewBytes).toBe(5 + 10 + 10 + 401 + 5);
+    // A kind byte per non-empty row, then UTF-8: 'plain' 5, 'héllo ✓' 10, '😀 emoji' 10, 199 × 'ü' 398 + '…' 3, 'after' 5.
+    expect(rows.previewBytes).toBe(5 + (5 + 10 + 10 + 401 + 5));
     // Replacing one row in the middle of a chunk keeps the others byte for byte.
     rows.store(page(252, ['ß']));
     expect([251, 252, 253, 254].map((id) => rows.preview(id))).toEqual(['plain', 'ß', '😀 emoji', `${'ü'.repeat(199)}…`]);
-    expect(rows.previewBytes).toBe(5 + 2 + 10 + 401 + 5);
+    expect(rows.previewBytes).toBe(5 + (5 + 2 + 10 + 401 + 5));
     // A byte-order mark stays, and the cut never splits a surrogate pair.
     const emoji = `${'a'.repeat(198)}😀😀`;
     rows.store(page(251, ['\uFEFFbom', emoji]));
     expect(rows.preview(251)).toBe('\uFEFFbom');
     expect(rows.preview(252)).toBe(`${'a'.repeat(198)}…`);
+  });
+
+  it('formats raw payload previews when a row is read: hex or text, with the … the row length calls for', () => {
+    const rows = new FrameRows();
+    const w = new PreviewWriter(4);
+    const bin = Uint8Array.from({ length: 30 }, (_, i) => i * 9);
+    w.raw(PREVIEW_BINARY, bin, 0, 24);
+    w.raw(PREVIEW_BINARY, bin, 2, 3);
+    w.raw(PREVIEW_TEXT, new TextEncoder().encode(`tab\there ${'x'.repeat(100)}`), 0, 96);
+    w.raw(PREVIEW_TEXT, new TextEncoder().encode('fin'), 0, 3);
+    rows.append({ ...page(0, ['', '', '', '']), length: Float64Array.of(30, 3, 110, 3), ...w.finish() });
+    expect(rows.preview(0)).toBe(`${[...bin.subarray(0, 24)].map((b) => b.toString(16).padStart(2, '0')).join(' ')} …`);
+    expect(rows.preview(1)).toBe('12 1b 24');
+    expect(rows.preview(2)).toBe(`tab here ${'x'.repeat(71)}…`);
+    expect(rows.preview(3)).toBe('fin');
+    // One kind byte per row, then the raw bytes: 24 + 3 + 96 + 3.
+    expect(rows.previewBytes).toBe(4 + 24 + 3 + 96 + 3);
   });
 
   it('fills rows fetched out of order and by id list into the same blocks', () => {

@@ -3,6 +3,7 @@ import type { RowsPage, RowsRequest } from '../../src/shared/contract';
 import { fail, ok, type Result } from '../../src/shared/result';
 import { FrameRows } from '../../src/renderer/src/state/frame-rows';
 import { RowLoader } from '../../src/renderer/src/state/row-loader';
+import { readyPreviews } from '../../src/shared/preview';
 
 /** A main side holding rows [firstId, nextId), answering getRows as capture-feature does. */
 function mainSide(firstId: number, nextId: number) {
@@ -22,7 +23,7 @@ function mainSide(firstId: number, nextId: number) {
       time: Float64Array.from(present, (id) => 1000 + id),
       bits: new Uint32Array(present.length).fill(0x81),
       length: Float64Array.from(present, (id) => id % 100),
-      preview: present.map((id) => `row ${id}`),
+      ...readyPreviews(present.map((id) => `row ${id}`)),
     };
   };
   const api = {

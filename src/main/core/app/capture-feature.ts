@@ -20,6 +20,7 @@ import type {
   RowsPage,
   Snapshot,
 } from '../../../shared/contract';
+import { PreviewWriter } from '../../../shared/preview';
 import type { PackedFrames } from '../../../shared/records';
 import { fail, ok, type Result } from '../../../shared/result';
 import type { CaptureStore } from '../capture/capture-store';
@@ -391,7 +392,7 @@ function mergePages(pages: PackedFrames[], ids: number[]): RowsPage | null {
   const time = new Float64Array(count);
   const bits = new Uint32Array(count);
   const length = new Float64Array(count);
-  const preview: string[] = new Array(count);
+  const previews = new PreviewWriter(count);
   pages.forEach((p, i) => {
     const cid = p.connectionIds[p.connection[0]];
     let local = index.get(cid);
@@ -404,7 +405,7 @@ function mergePages(pages: PackedFrames[], ids: number[]): RowsPage | null {
     time[i] = p.time[0];
     bits[i] = p.bits[0];
     length[i] = p.length[0];
-    preview[i] = p.preview[0];
+    previews.copy(p, 0);
   });
-  return { firstId: ids[0], count, connection, connectionIds, time, bits, length, preview, ids };
+  return { firstId: ids[0], count, connection, connectionIds, time, bits, length, ...previews.finish(), ids };
 }

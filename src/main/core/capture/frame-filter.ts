@@ -22,7 +22,8 @@ import { FRAME_CLASSES } from '../../../shared/contract/capture';
 import { FIN_BIT, INBOUND_BIT, OPCODE_BITS, RSV1_BIT, VIOLATION_BIT } from '../../../shared/frame-bits';
 import type { FrameDetail } from '../../../shared/records';
 import { ok, type Result } from '../../../shared/result';
-import { NO_BUFFER, PREVIEW_BYTES, previewBytes, type CapturedRowExtras } from './capture-store';
+import { PREVIEW_BYTES, previewText } from '../../../shared/preview';
+import { NO_BUFFER, type CapturedRowExtras } from './capture-store';
 import { compileText, type CompiledText, type Prefilter } from './text-matcher';
 
 /** What a bulk scan reads of the store: its columns, valid until the next append, eviction or clear. */
@@ -595,7 +596,7 @@ function messagePreview(c: ScanColumns, headId: number, lastId: number, binary: 
     parts.push(new Uint8Array(buffer, c.payloadOffsets[slot], length));
     gathered += length;
   }
-  return previewBytes(Buffer.concat(parts), binary, totalLength);
+  return previewText(Buffer.concat(parts), binary, totalLength);
 }
 
 /** Answers for a chunk of rows decided by sweeping a regex over their buffers: 0 undecided, 1 match, 2 no match. */
@@ -1013,7 +1014,7 @@ class FrameScan {
       const inflated = this.cols!.extras.get(lastId)?.inflated;
       if (inflated) {
         span.inflatedLength = inflated.length;
-        span.preview = previewBytes(inflated, m.opcode === 0x2);
+        span.preview = previewText(inflated, m.opcode === 0x2);
       }
     } else if (complete) {
       span.preview = messagePreview(this.cols!, m.headId, lastId, m.opcode === 0x2, m.length);

@@ -6,40 +6,36 @@
  *
  * Why blocks by id: the table must reach every row the main side holds (a
  * million or more) without this window holding them all. A block is 4 096 ids;
- * a row costs 27 bytes of columns plus its preview's UTF-8 bytes:
+ * a row costs 27 bytes of columns plus its preview's bytes:
  *   connection u32, time f64, bits u16 (frame-bits.ts uses 13 bits), length f64,
  *   present u8, preview start u32.
- * Previews are not one string per row (a string costs ~20 bytes of header and
- * a pointer besides its characters), nor strings at all: the previews of 256
- * consecutive rows are encoded as UTF-8 into one byte array with a table of
- * start offsets, and a row's preview is decoded only when the row is drawn.
- * Bytes, because an array buffer's contents live outside the JavaScript heap.
- * A window holding a million rows keeps ~80 MB of preview text (80-character
- * previews in the inspector benchmark). As strings, all of it went through the
+ * Previews are kept as they arrive, in the compact form of shared/preview.ts
+ * (a kind byte and the payload's first bytes, or ready UTF-8 text), and
+ * formatted only when a row is drawn. They are not one string per row (a
+ * string costs ~20 bytes of header and a pointer besides its characters), nor
+ * strings at all: the previews of 256 consecutive rows sit in one byte array
+ * with a table of start offsets. Bytes, because an array buffer's contents
+ * live outside the JavaScript heap. As strings, every preview went through the
  * young generation, and each scavenge copied what had arrived since the last
- * one, once or twice: the benchmark's live phase had 40–57 ms scavenges that
- * copied 16–18 MB each, and its heap held 160 MB for a million rows. As bytes
- * the heap holds about 2 MB for them.
+ * one, once or twice: the inspector benchmark's live phase had 40–57 ms
+ * scavenges that copied 16–18 MB each, and its heap held 160 MB for a million
+ * rows. As bytes the heap holds about 2 MB for them.
  */
+import { readPreview, type PreviewColumns } from '../../../shared/preview';
 import type { PackedFrames } from '../../../shared/records';
 
 export const BLOCK_SIZE = 4096;
 const CHUNK_SHIFT = 8;
 const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 const CHUNKS_PER_BLOCK = BLOCK_SIZE / CHUNK_SIZE;
-/** Previews are cut here: enough for any table width. */
-const MAX_PREVIEW_CHARS = 200;
-const encoder = new TextEncoder();
-// ignoreBOM: a preview that starts with U+FEFF keeps it (the default decoder drops it).
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const NO_BYTES = new Uint8Array(0);
-/** Where a chunk's bytes are put together: 256 previews of MAX_PREVIEW_CHARS UTF-16 units, at most 3 UTF-8 bytes each. */
-const chunkScratch = new Uint8Array(CHUNK_SIZE * MAX_PREVIEW_CHARS * 3);
+/** Where a chunk's bytes are put together (grown when a chunk needs more). */
+let chunkScratch = new Uint8Array(CHUNK_SIZE * 128);
 /** Rows kept here at most; beyond it the least recently drawn blocks go (they can be fetched again). */
 const DEFAULT_RESIDENT_BLOCKS = 640;
 
-/** Row columns as they arrive: typed arrays over IPC, plain arrays over the browser host's JSON. */
-export interface RowsInput {
+/** Row columns as they arrive (PackedFrames, or a getRows page with its ids). */
+export interface RowsInput extends PreviewColumns {
   firstId: number;
   count: number;
   connection: ArrayLike<number>;
@@ -47,15 +43,8 @@ export interface RowsInput {
   time: ArrayLike<number>;
   bits: ArrayLike<number>;
   length: ArrayLike<number>;
-  preview: string[];
   /** When present, row i has id ids[i] instead of firstId + i. */
   ids?: ArrayLike<number>;
-}
-
-/** `at`, or one less where `at` would split a surrogate pair (half a pair would come back from UTF-8 as U+FFFD). */
-function cutAt(text: string, at: number): number {
-  const before = text.charCodeAt(at - 1);
-  return before >= 0xd800 && before <= 0xdbff ? at - 1 : at;
 }
 
 class Block {
@@ -82,22 +71,24 @@ class Block {
   preview(offset: number): string {
     if (this.present[offset] === 0) return '';
     const bytes = this.chunkBytes[offset >>> CHUNK_SHIFT];
-    const start = this.previewStart[offset];
-    const end = this.previewEnd(offset, bytes);
-    return start === end ? '' : decoder.decode(bytes.subarray(start, end));
+    return readPreview(bytes, this.previewStart[offset], this.previewEnd(offset, bytes), this.length[offset]);
   }
 
-  /** UTF-8 bytes of all previews in this block. */
+  /** Preview bytes held in this block. */
   previewBytes = 0;
 
   /**
    * Rebuilds one chunk's bytes with the previews of `count` rows from
-   * `offset` on replaced (previews[from …]); the chunk's other rows keep theirs.
+   * `offset` on replaced (rows `from …` of `page`); the chunk's other rows keep theirs.
    */
-  setPreviews(offset: number, previews: readonly string[], from: number, count: number): void {
+  setPreviews(offset: number, page: PreviewColumns, from: number, count: number): void {
     const chunk = offset >>> CHUNK_SHIFT;
     const first = chunk << CHUNK_SHIFT;
     const old = this.chunkBytes[chunk];
+    const ends = page.previewEnds;
+    // Bytes the chunk can need: its old bytes plus the new rows'.
+    const need = old.length + ends[from + count - 1] - (from === 0 ? 0 : ends[from - 1]);
+    if (need > chunkScratch.length) chunkScratch = new Uint8Array(Math.max(need, chunkScratch.length * 2));
     let at = 0;
     for (let k = first; k < first + CHUNK_SIZE; k++) {
       // Row k's old span is read before its start is overwritten (row k + 1's is still the old one).
@@ -105,9 +96,11 @@ class Block {
       const end = this.present[k] ? this.previewEnd(k, old) : start;
       this.previewStart[k] = at;
       if (k >= offset && k < offset + count) {
-        let text = previews[from + k - offset];
-        if (text.length > MAX_PREVIEW_CHARS) text = `${text.slice(0, cutAt(text, MAX_PREVIEW_CHARS - 1))}…`;
-        if (text.length > 0) at += encoder.encodeInto(text, chunkScratch.subarray(at)).written;
+        const row = from + k - offset;
+        const newStart = row === 0 ? 0 : ends[row - 1];
+        const n = ends[row] - newStart;
+        if (n > 0) chunkScratch.set(page.previews.subarray(newStart, newStart + n), at);
+        at += n;
       } else if (end > start) {
         chunkScratch.set(old.subarray(start, end), at);
         at += end - start;
@@ -142,8 +135,8 @@ export class FrameRows {
   resident = 0;
 
   /**
-   * UTF-8 bytes of the previews held: the payload text this window keeps (the
-   * rest of a row is its columns). They live in array buffers, off the JavaScript heap.
+   * Bytes of the previews held: the payload starts and texts this window keeps
+   * (the rest of a row is its columns). They live in array buffers, off the JavaScript heap.
    */
   get previewBytes(): number {
     let n = 0;
@@ -197,7 +190,7 @@ export class FrameRows {
         block.length[offset] = page.length[row];
         n++;
       }
-      block.setPreviews(offset0, page.preview, i, n);
+      block.setPreviews(offset0, page, i, n);
       i += n;
     }
     this.trim();
