@@ -30,9 +30,9 @@ describe('CaptureStore', () => {
 
   it('grows past its initial capacity without losing rows', () => {
     const store = new CaptureStore(1 << 30);
-    for (let i = 0; i < 5000; i++) appendText(store, `m${i}`);
-    expect(store.stats().frames).toBe(5000);
-    expect(new TextDecoder().decode(store.get(4321)!.payload!)).toBe('m4321');
+    for (let i = 0; i < 70_000; i++) appendText(store, `m${i}`);
+    expect(store.stats().frames).toBe(70_000);
+    for (const id of [4321, 65_535, 65_536, 69_999]) expect(new TextDecoder().decode(store.get(id)!.payload!)).toBe(`m${id}`);
   });
 
   it('grows a big ring ahead of need, step by step, with rows intact across evictions in between', () => {
