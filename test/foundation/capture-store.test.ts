@@ -30,9 +30,9 @@ describe('CaptureStore', () => {
 
   it('grows past its initial capacity without losing rows', () => {
     const store = new CaptureStore(1 << 30);
-    for (let i = 0; i < 70_000; i++) appendText(store, `m${i}`);
-    expect(store.stats().frames).toBe(70_000);
-    for (const id of [4321, 65_535, 65_536, 69_999]) expect(new TextDecoder().decode(store.get(id)!.payload!)).toBe(`m${id}`);
+    for (let i = 0; i < 270_000; i++) appendText(store, `m${i}`);
+    expect(store.stats().frames).toBe(270_000);
+    for (const id of [4321, 262_143, 262_144, 269_999]) expect(new TextDecoder().decode(store.get(id)!.payload!)).toBe(`m${id}`);
   });
 
   it('grows a big ring ahead of need, step by step, with rows intact across evictions in between', () => {
@@ -46,12 +46,12 @@ describe('CaptureStore', () => {
     };
     const bits = textBits('in');
     const appendRow = (i: number): number => store.appendFrame(`c${i % 3}`, 1000 + i, bits, 8, i * 10, new Uint8Array(payloadOf(i)), i, undefined);
-    // Past 2^16 and 2^17 rows: both grown ahead (from three quarters full on), with a clear-free run.
-    const total = (1 << 17) + 5000;
+    // Past 2^18 and 2^19 rows: both grown ahead (from three quarters full on), with a clear-free run.
+    const total = (1 << 19) + 5000;
     let lastId = -1;
     for (let i = 0; i < total; i++) lastId = appendRow(i);
     expect(lastId).toBe(total - 1);
-    for (const id of [0, 1, 49151, 49152, 65535, 65536, 98303, 98304, 131071, 131072, total - 1]) {
+    for (const id of [0, 1, 196_607, 196_608, 262_143, 262_144, 393_215, 393_216, 524_287, 524_288, total - 1]) {
       const row = store.get(id)!;
       expect(row.connectionId).toBe(`c${id % 3}`);
       expect(row.time).toBe(1000 + id);

@@ -34,13 +34,20 @@ const ROW_OVERHEAD_BYTES = 64;
 /** Rings this big or bigger grow ahead of need, a step every GROW_STEP_EVERY appends (see growStep). */
 const GROW_AHEAD_FROM = 1 << 16;
 /**
- * The first ring already holds 65 536 rows (3.5 MiB of columns, of which only
- * the pages rows have reached are touched): a busy connection fills that in a
- * second or two, and doubling from 1 024 on the way there copied every row
- * six times over into freshly faulted memory. bench:capture, 64 B, in
- * alternating runs: 0.82 with a 1 024-row start, 0.85 with this one.
+ * The first ring holds 262 144 rows: 14 MiB of columns, of which only the
+ * pages rows have reached are ever touched (untouched pages of a large typed
+ * array cost no memory). Growing is the expensive part: each doubling copies
+ * every held row into new columns, whose every page is a fresh page fault on
+ * the capture's event loop (about 10 µs each on this project's machines), and
+ * V8 counts the new columns as external memory, which brings garbage
+ * collections forward. A busy connection (50 000 echoes a second) reaches
+ * 196 608 rows, where the first growth starts, after two seconds.
+ * bench:capture, 64 B, alternating runs: 0.82 from a 1 024-row ring, 0.85
+ * from 65 536 rows (grown ahead once per run), 0.90 from this size (not grown
+ * within a run). Longer captures still grow: in 3-second runs
+ * (BENCH_MS=3000), which grow once to 524 288 rows, 64 B measured 0.86.
  */
-const INITIAL_CAPACITY = GROW_AHEAD_FROM;
+const INITIAL_CAPACITY = 1 << 18;
 const GROW_STEP_EVERY = 256;
 /** Rows copied into the bigger ring per step: well ahead of the GROW_STEP_EVERY rows appended meanwhile. */
 const GROW_ROWS_PER_STEP = 2048;
