@@ -12,16 +12,24 @@ import {
   type EventBatch,
   type FramescopeApi,
 } from '../shared/contract';
+import { isPackedFrames, withOwnBuffers } from '../shared/packed-columns';
 
 const commands = Object.fromEntries(
-  COMMAND_NAMES.map((name) => [name, (request: unknown) => ipcRenderer.invoke(commandChannel(name), request)]),
+  COMMAND_NAMES.map((name) => [
+    name,
+    async (request: unknown) => {
+      const result = (await ipcRenderer.invoke(commandChannel(name), request)) as { ok?: boolean; value?: unknown } | null;
+      // A page of rows gets each column in a buffer of its own (see packed-columns.ts); every other reply goes through as it came.
+      return result?.ok === true && isPackedFrames(result.value) ? { ...result, value: withOwnBuffers(result.value) } : result;
+    },
+  ]),
 ) as unknown as CommandHandlers;
 
 const api: FramescopeApi = {
   ...commands,
   host: 'electron',
   onEvents(listener: (batch: EventBatch) => void): () => void {
-    const wrapped = (_event: IpcRendererEvent, batch: EventBatch): void => listener(batch);
+    const wrapped = (_event: IpcRendererEvent, batch: EventBatch): void => listener(batch.frames ? { ...batch, frames: withOwnBuffers(batch.frames) } : batch);
     ipcRenderer.on(EVENTS_CHANNEL, wrapped);
     return () => {
       ipcRenderer.off(EVENTS_CHANNEL, wrapped);

@@ -6,6 +6,7 @@
 import type { CommandName, CommandRequest, EventBatch } from './contract/index';
 import { COMMAND_NAMES } from './contract/index';
 import type { Result } from './result';
+import { isPackedFrames } from './packed-columns';
 import type { PackedFrames } from './records';
 
 export const BRIDGE_PATH = '/bridge';
@@ -74,9 +75,7 @@ const align8 = (n: number): number => (n + 7) & ~7;
 function packedOf(reply: BridgeReply): PackedFrames | null {
   if (reply.type === 'events') return reply.batch.frames;
   const r = reply.result;
-  if (!r.ok || typeof r.value !== 'object' || r.value === null) return null;
-  const v = r.value as Partial<PackedFrames>;
-  return v.bits instanceof Uint32Array && v.time instanceof Float64Array ? (v as PackedFrames) : null;
+  return r.ok && isPackedFrames(r.value) ? r.value : null;
 }
 
 /** A reply as it goes over the bridge: binary when it carries packed frames, else JSON text. */

@@ -11,7 +11,7 @@
  * a busy capture sends tens of thousands a second. Formatting every row on
  * the main side, and structured-cloning a string per row, was most of what a
  * batch cost there (`npm run bench:capture`); a binary row's 24 raw bytes are
- * also a third of its 74-character hex preview.
+ * also a third of its hex preview (71 characters, 73 with the ' …').
  *
  * Kinds:
  *  - READY: UTF-8 text to show as it is (a violation, a close code and reason,
@@ -41,8 +41,10 @@ export interface PreviewColumns {
 }
 
 const HEX = '0123456789abcdef';
-// ignoreBOM: a preview that starts with U+FEFF keeps it (the default decoder drops it).
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+/** Payload text: a leading byte-order mark is dropped, as the default decoder does (it is not text to show). */
+const payloadUtf8 = new TextDecoder('utf-8');
+/** READY text was made on the main side already: a U+FEFF at its start is part of it (the default decoder would drop it). */
+const readyUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 /**
@@ -76,8 +78,8 @@ export function previewText(bytes: Uint8Array, binary: boolean, totalLength = by
     const text = String.fromCharCode.apply(null, bytes.subarray(0, shown) as unknown as number[]);
     return totalLength > PREVIEW_CHARS ? `${text}…` : text;
   }
-  const text = utf8.decode(bytes.subarray(0, PREVIEW_BYTES)).replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return text.length > PREVIEW_CHARS || totalLength > PREVIEW_BYTES ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+  const text = payloadUtf8.decode(bytes.subarray(0, PREVIEW_BYTES)).replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return text.length > PREVIEW_CHARS || totalLength > PREVIEW_BYTES ? `${text.slice(0, cutBefore(text, PREVIEW_CHARS))}…` : text;
 }
 
 /** Formats the preview stored at bytes[start, end) (kind byte first); `totalLength` is the row's payload length. */
@@ -85,7 +87,7 @@ export function readPreview(bytes: Uint8Array, start: number, end: number, total
   if (end <= start) return '';
   const kind = bytes[start];
   const body = bytes.subarray(start + 1, end);
-  if (kind === PREVIEW_READY) return utf8.decode(body);
+  if (kind === PREVIEW_READY) return readyUtf8.decode(body);
   return previewText(body, kind === PREVIEW_BINARY, totalLength);
 }
 
@@ -99,13 +101,16 @@ export function previewsOf(frames: PreviewColumns & { length: ArrayLike<number>;
   return Array.from({ length: frames.count }, (_, i) => previewOf(frames, i));
 }
 
+/** `at`, or one less where cutting text at `at` would split a surrogate pair (half a pair is not a character). */
+function cutBefore(text: string, at: number): number {
+  const before = text.charCodeAt(at - 1);
+  return before >= 0xd800 && before <= 0xdbff ? at - 1 : at;
+}
+
 /** `text` cut to MAX_READY_CHARS with a '…', never between the halves of a surrogate pair. */
 export function cutReady(text: string): string {
   if (text.length <= MAX_READY_CHARS) return text;
-  let at = MAX_READY_CHARS - 1;
-  const before = text.charCodeAt(at - 1);
-  if (before >= 0xd800 && before <= 0xdbff) at--;
-  return `${text.slice(0, at)}…`;
+  return `${text.slice(0, cutBefore(text, MAX_READY_CHARS - 1))}…`;
 }
 
 /**

@@ -103,3 +103,13 @@ describe('CaptureStore.pack previews', () => {
     expect(previewOf(packed, 1)).toBe('inflated text');
   });
 });
+
+describe('previewText', () => {
+  it('drops a payload’s leading byte-order mark, as previews always did, and never ends on half a surrogate pair', () => {
+    expect(previewText(Uint8Array.of(0xef, 0xbb, 0xbf, 0x68, 0x69), false)).toBe('hi');
+    const text = utf8(`é${'x'.repeat(78)}😀yyyyy`);
+    expect(previewText(text, false)).toBe(`é${'x'.repeat(78)}…`);
+    // READY text keeps a leading U+FEFF: it is text the main side made, shown as it is.
+    expect(previewsOf({ ...readyPreviews(['\uFEFFready']), length: [0], count: 1 })).toEqual(['\uFEFFready']);
+  });
+});

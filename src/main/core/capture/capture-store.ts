@@ -35,8 +35,8 @@ const ROW_OVERHEAD_BYTES = 64;
 const GROW_AHEAD_FROM = 1 << 16;
 /**
  * The first ring holds 262 144 rows: 14 MiB of columns, of which only the
- * pages rows have reached are ever touched (untouched pages of a large typed
- * array cost no memory). Growing is the expensive part: each doubling copies
+ * pages rows have reached are ever touched (on Linux, untouched pages of a
+ * large typed array take no memory; other systems may commit them). Growing is the expensive part: each doubling copies
  * every held row into new columns, whose every page is a fresh page fault on
  * the capture's event loop (about 10 µs each on this project's machines), and
  * V8 counts the new columns as external memory, which brings garbage
@@ -433,7 +433,8 @@ export class CaptureStore {
         previews.ready(this.previewAt(id, slot));
       }
     }
-    cols.previewBytes = previews.scratch;
+    // Kept for the next batch, unless one odd batch of long previews grew it past 4 MiB.
+    cols.previewBytes = previews.scratch.length > 1 << 22 ? new Uint8Array(1 << 16) : previews.scratch;
     return { firstId: start, count, connectionIds, ...packedColumns(cols, count, previews) };
   }
 
@@ -589,10 +590,13 @@ function packScratch(rows: number): PackScratch {
 type Columns = Pick<PackedFrames, 'time' | 'length' | 'connection' | 'bits' | 'previewEnds' | 'previews'>;
 
 /**
- * A batch's columns and preview bytes as views of one ArrayBuffer. A batch is
- * structured-cloned (Electron's IPC) or copied into one message (the browser
- * host): v8.serialize copies one buffer of 5 000 rows about five times faster
- * than six typed arrays with a buffer each (36–52 µs against 287 µs).
+ * A batch's columns and preview bytes as views of one ArrayBuffer: one
+ * allocation per batch, and Node's v8.serialize (which bench:capture uses for
+ * Electron's structured clone) copies one buffer of 5 000 rows about five
+ * times faster than six typed arrays with a buffer each (36–52 µs against
+ * 287 µs). Electron's contextBridge clones each typed array with its whole
+ * buffer, so the preload gives each column its own (shared/packed-columns.ts)
+ * before the page sees it.
  */
 function packedColumns(from: PackScratch, count: number, previews: PreviewWriter): Columns {
   const previewLength = previews.length;

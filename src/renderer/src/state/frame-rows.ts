@@ -55,7 +55,7 @@ class Block {
   readonly length = new Float64Array(BLOCK_SIZE);
   /** Byte offset of each row's preview in its chunk's bytes. */
   readonly previewStart = new Uint32Array(BLOCK_SIZE);
-  /** Previews per 256-row chunk, as UTF-8, one after the other. */
+  /** Previews per 256-row chunk, in their wire form (shared/preview.ts), one after the other. */
   readonly chunkBytes: Uint8Array[] = new Array<Uint8Array>(CHUNKS_PER_BLOCK).fill(NO_BYTES);
   count = 0;
   used = 0;
