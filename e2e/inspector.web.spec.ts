@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBrowserHost, type RunningHost } from './browser-host';
@@ -190,17 +190,27 @@ test('follows new frames, pauses when scrolled up with "N new" to jump back; eve
   await expect(page.getByTestId('frames-panel')).toHaveAttribute('data-view-rows', '30');
 });
 
-test('"N new" counts rows by id: rows after a Clear made while scrolled up still count', async ({ page }) => {
+/** Fourteen echoes (28 rows), then the wheel scrolls the table up by `deltaY` pixels, which stops it following. */
+async function pausedAfterFourteenEchoes(page: Page, deltaY: number): Promise<Locator> {
   await connectToEcho(page);
   for (let i = 0; i < 14; i++) await send(page, `message ${i}`);
   const body = page.getByTestId('frame-body');
   await expect(page.getByTestId('frames-panel')).toHaveAttribute('data-view-rows', '28');
   await body.hover();
-  await page.mouse.wheel(0, -2000);
+  await page.mouse.wheel(0, -deltaY);
   await expect(body).toHaveAttribute('data-follow', 'false');
+  return body;
+}
+
+async function clearAndSeeNoRows(page: Page): Promise<void> {
   await page.getByTestId('clear-capture').click();
   await page.getByTestId('clear-confirm-yes').click();
   await expect(page.getByTestId('frame-row')).toHaveCount(0);
+}
+
+test('"N new" counts rows by id: rows after a Clear made while scrolled up still count', async ({ page }) => {
+  await pausedAfterFourteenEchoes(page, 2000);
+  await clearAndSeeNoRows(page);
   // Fewer rows now than when following stopped: a count of rows would say 0 here.
   await send(page, 'after the clear');
   await expect(page.getByTestId('new-marker')).toHaveText('2 new ↓');
@@ -209,14 +219,8 @@ test('"N new" counts rows by id: rows after a Clear made while scrolled up still
 });
 
 test('a Clear made while paused near the bottom keeps the table paused: the browser pulling the scrollbar to the new end is not the person scrolling', async ({ page }) => {
-  await connectToEcho(page);
-  for (let i = 0; i < 14; i++) await send(page, `message ${i}`);
-  const body = page.getByTestId('frame-body');
-  await expect(page.getByTestId('frames-panel')).toHaveAttribute('data-view-rows', '28');
-  await body.hover();
   // A little way up, so the scrollbar is still far from the top when the list empties.
-  await page.mouse.wheel(0, -120);
-  await expect(body).toHaveAttribute('data-follow', 'false');
+  const body = await pausedAfterFourteenEchoes(page, 120);
   let at = -1;
   await expect.poll(async () => {
     const now = await body.evaluate((el) => el.scrollTop);
@@ -225,9 +229,7 @@ test('a Clear made while paused near the bottom keeps the table paused: the brow
     return still;
   }).toBe(true);
   expect(at).toBeGreaterThan(100);
-  await page.getByTestId('clear-capture').click();
-  await page.getByTestId('clear-confirm-yes').click();
-  await expect(page.getByTestId('frame-row')).toHaveCount(0);
+  await clearAndSeeNoRows(page);
   await expect.poll(() => body.evaluate((el) => el.scrollTop)).toBe(0);
   await expect(body).toHaveAttribute('data-follow', 'false');
   await send(page, 'after the clear');

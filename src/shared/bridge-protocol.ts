@@ -6,7 +6,8 @@
 import type { CommandName, CommandRequest, EventBatch } from './contract/index';
 import { COMMAND_NAMES } from './contract/index';
 import type { Result } from './result';
-import { isPackedFrames } from './packed-columns';
+import { columnViews, isPackedFrames, NUMERIC_BYTES_PER_ROW, NUMERIC_COLUMNS, TYPED_COLUMNS } from './packed-columns';
+import { previewStartOf } from './preview';
 import type { PackedFrames } from './records';
 
 export const BRIDGE_PATH = '/bridge';
@@ -59,15 +60,8 @@ export function parseBridgeCall(text: string): BridgeCall | { error: string; id?
  */
 const MAGIC = 0x31425346; // "FSB1" read as a little-endian uint32
 const HEAD_BYTES = 16;
-/** The numeric columns, in wire order: 8-byte ones first, so every column starts aligned to its element size. */
-const COLUMNS = [
-  ['time', Float64Array],
-  ['length', Float64Array],
-  ['connection', Uint32Array],
-  ['bits', Uint32Array],
-  ['previewEnds', Uint32Array],
-] as const;
-const BYTES_PER_ROW = COLUMNS.reduce((sum, [, Type]) => sum + Type.BYTES_PER_ELEMENT, 0);
+/** The typed columns, nulled in the JSON part (their bytes follow it). */
+const NO_COLUMNS = Object.fromEntries(TYPED_COLUMNS.map((name) => [name, null]));
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -82,29 +76,25 @@ function packedOf(reply: BridgeReply): PackedFrames | null {
 export function encodeReply(reply: BridgeReply): string | Uint8Array {
   const packed = packedOf(reply);
   if (packed === null) return JSON.stringify(reply);
-  const rest = { ...packed, time: null, length: null, connection: null, bits: null, previewEnds: null, previews: null };
+  const rest = { ...packed, ...NO_COLUMNS };
   const json = new TextEncoder().encode(
     JSON.stringify(reply.type === 'events' ? { ...reply, batch: { ...reply.batch, frames: rest } } : { ...reply, result: { ok: true, value: rest } }),
   );
   const count = packed.count;
-  const previewLength = count === 0 ? 0 : packed.previewEnds[count - 1];
+  // Where a row after the last would start: all rows' preview bytes.
+  const previewLength = previewStartOf(packed.previewEnds, count);
   const columnsAt = align8(HEAD_BYTES + json.length);
-  const out = new Uint8Array(columnsAt + count * BYTES_PER_ROW + previewLength);
+  const out = new Uint8Array(columnsAt + count * NUMERIC_BYTES_PER_ROW + previewLength);
   const head = new DataView(out.buffer);
   head.setUint32(0, MAGIC, true);
   head.setUint32(4, json.length, true);
   head.setUint32(8, count, true);
   head.setUint32(12, previewLength, true);
   out.set(json, HEAD_BYTES);
-  let at = columnsAt;
-  for (const [name] of COLUMNS) {
-    const column = packed[name];
-    // Copied as bytes; a column longer than count (a view into a bigger array) contributes its first count values.
-    const bytes = new Uint8Array(column.buffer, column.byteOffset, count * column.BYTES_PER_ELEMENT);
-    out.set(bytes, at);
-    at += bytes.length;
-  }
-  out.set(packed.previews.subarray(0, previewLength), at);
+  const views = columnViews(out.buffer, columnsAt, count, previewLength);
+  // A column longer than count (a view into a bigger array) contributes its first count values.
+  for (const [name] of NUMERIC_COLUMNS) views[name].set(packed[name].subarray(0, count));
+  views.previews.set(packed.previews.subarray(0, previewLength));
   return out;
 }
 
@@ -121,15 +111,10 @@ export function decodeReply(data: string | ArrayBuffer): BridgeReply {
   const count = head.getUint32(8, true);
   const previewLength = head.getUint32(12, true);
   const columnsAt = align8(HEAD_BYTES + jsonLength);
-  if (columnsAt + count * BYTES_PER_ROW + previewLength > data.byteLength) throw new Error('a bridge message was cut short');
+  if (columnsAt + count * NUMERIC_BYTES_PER_ROW + previewLength > data.byteLength) throw new Error('a bridge message was cut short');
   const reply = JSON.parse(new TextDecoder().decode(new Uint8Array(data, HEAD_BYTES, jsonLength))) as BridgeReply;
-  const packed = (reply.type === 'events' ? reply.batch.frames : (reply.result as { value: PackedFrames }).value) as unknown as Record<string, unknown>;
-  let at = columnsAt;
-  for (const [name, Type] of COLUMNS) {
-    packed[name] = new Type(data, at, count);
-    at += count * Type.BYTES_PER_ELEMENT;
-  }
-  packed.previews = new Uint8Array(data, at, previewLength);
+  const packed = reply.type === 'events' ? reply.batch.frames : (reply.result as { value: PackedFrames }).value;
+  Object.assign(packed!, columnViews(data, columnsAt, count, previewLength));
   return reply;
 }
 

@@ -82,6 +82,11 @@ export function previewText(bytes: Uint8Array, binary: boolean, totalLength = by
   return text.length > PREVIEW_CHARS || totalLength > PREVIEW_BYTES ? `${text.slice(0, cutBefore(text, PREVIEW_CHARS))}…` : text;
 }
 
+/** Where row i's preview bytes start: where row i − 1's end. */
+export function previewStartOf(ends: ArrayLike<number>, i: number): number {
+  return i === 0 ? 0 : ends[i - 1];
+}
+
 /** Formats the preview stored at bytes[start, end) (kind byte first); `totalLength` is the row's payload length. */
 export function readPreview(bytes: Uint8Array, start: number, end: number, totalLength: number): string {
   if (end <= start) return '';
@@ -93,7 +98,7 @@ export function readPreview(bytes: Uint8Array, start: number, end: number, total
 
 /** Row i's preview text. */
 export function previewOf(frames: PreviewColumns & { length: ArrayLike<number> }, i: number): string {
-  return readPreview(frames.previews, i === 0 ? 0 : frames.previewEnds[i - 1], frames.previewEnds[i], frames.length[i]);
+  return readPreview(frames.previews, previewStartOf(frames.previewEnds, i), frames.previewEnds[i], frames.length[i]);
 }
 
 /** Every row's preview text (tests and tools; the table reads one row at a time). */
@@ -115,7 +120,7 @@ export function cutReady(text: string): string {
 
 /**
  * Appends previews in the wire form to a growing byte array. One writer per
- * batch: `ready`, `raw` and `copy` add row i's bytes, `end` closes the row.
+ * batch: each call of `ready`, `raw` or `copy` adds the next row.
  */
 export class PreviewWriter {
   private bytes: Uint8Array<ArrayBuffer>;
@@ -172,7 +177,7 @@ export class PreviewWriter {
 
   /** Row i of another set of preview columns, as it is. */
   copy(from: PreviewColumns, i: number): void {
-    const start = i === 0 ? 0 : from.previewEnds[i - 1];
+    const start = previewStartOf(from.previewEnds, i);
     const n = from.previewEnds[i] - start;
     this.room(n);
     this.bytes.set(from.previews.subarray(start, start + n), this.at);
@@ -190,7 +195,7 @@ export class PreviewWriter {
   }
 }
 
-/** Wire-form previews of plain texts (tools, tests, rows made without a payload). */
+/** Wire-form previews of plain texts, as ready rows (tests build pages with it). */
 export function readyPreviews(texts: readonly string[]): PreviewColumns & { previewEnds: Uint32Array } {
   const writer = new PreviewWriter(texts.length);
   for (const text of texts) writer.ready(text);

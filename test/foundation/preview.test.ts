@@ -9,6 +9,7 @@ import {
   PREVIEW_TEXT,
   PreviewWriter,
   previewOf,
+  previewStartOf,
   previewsOf,
   previewText,
   readPreview,
@@ -77,7 +78,7 @@ describe('CaptureStore.pack previews', () => {
     expect(previewsOf(packed)).toEqual(payloads.map(([bits, p]) => previewText(p, bits === BINARY_FRAME_BITS)));
     // Raw kinds, and no more bytes than a preview can show: 24 of binary, 96 of text.
     const kindAndSize = Array.from({ length: packed.count }, (_, i) => {
-      const start = i === 0 ? 0 : packed.previewEnds[i - 1];
+      const start = previewStartOf(packed.previewEnds, i);
       return [packed.previews[start], packed.previewEnds[i] - start - 1];
     });
     expect(kindAndSize).toEqual([
@@ -101,6 +102,23 @@ describe('CaptureStore.pack previews', () => {
     expect(previewOf(packed, 0)).toBe('a reserved opcode (3)');
     expect(packed.previews[packed.previewEnds[0]]).toBe(PREVIEW_READY);
     expect(previewOf(packed, 1)).toBe('inflated text');
+  });
+
+  it('packs a batch of long ready previews bigger than its scratch space, and the next batch after it, intact', () => {
+    const store = new CaptureStore(1 << 30);
+    const message = (i: number): string => `violation ${i} ${'ü'.repeat(190)}`;
+    // ~400 bytes each: 12 000 rows need about 4.6 MiB, past the 4 MiB the scratch space is kept at.
+    for (let i = 0; i < 12_000; i++) {
+      store.appendFrame('c1', i, VIOLATION_BIT, 0, 0, null, 0, { violation: { code: 'x', closeCode: 1002, rule: 'r', message: message(i) } });
+    }
+    const big = store.pack(0, 12_000)!;
+    expect(big.previews.length).toBeGreaterThan(4 << 20);
+    for (const i of [0, 5_000, 11_999]) expect(previewOf(big, i)).toBe(cutReady(message(i)));
+    store.appendFrame('c1', 1, TEXT_FRAME_BITS, 5, 0, utf8('after'), 0, undefined);
+    const next = store.pack(12_000, 10)!;
+    expect(previewsOf(next)).toEqual(['after']);
+    // The first batch did not change under the second.
+    expect(previewOf(big, 11_999)).toBe(cutReady(message(11_999)));
   });
 });
 

@@ -17,7 +17,7 @@ import {
   visibleRange,
 } from '../../src/renderer/src/state/virtual-scroll';
 import type { FramescopeApi, FrameQuery } from '../../src/shared/contract';
-import { PREVIEW_BINARY, PREVIEW_TEXT, PreviewWriter, readyPreviews } from '../../src/shared/preview';
+import { cutReady, PREVIEW_BINARY, PREVIEW_TEXT, PreviewWriter, readyPreviews } from '../../src/shared/preview';
 import { ok } from '../../src/shared/result';
 import { append, newStore, Slabs } from './rows';
 
@@ -67,6 +67,16 @@ describe('FrameRows: compact rows by id', () => {
     rows.store(page(251, ['\uFEFFbom', emoji]));
     expect(rows.preview(251)).toBe('\uFEFFbom');
     expect(rows.preview(252)).toBe(`${'a'.repeat(198)}…`);
+  });
+
+  it('rebuilds a chunk whose previews outgrow its scratch space, keeping every row', () => {
+    const rows = new FrameRows();
+    // 256 rows of 200 characters of 'ü' (about 400 bytes each): one chunk, ~100 KB.
+    const long = Array.from({ length: 256 }, (_, i) => `${i} ${'ü'.repeat(250)}`);
+    rows.append(page(0, long));
+    for (const id of [0, 128, 255]) expect(rows.preview(id)).toBe(cutReady(long[id]));
+    rows.store(page(100, ['short']));
+    expect([99, 100, 101].map((id) => rows.preview(id))).toEqual([cutReady(long[99]), 'short', cutReady(long[101])]);
   });
 
   it('formats raw payload previews when a row is read: hex or text, with the … the row length calls for', () => {

@@ -24,6 +24,7 @@
  */
 import type { CaptureStats } from '../../../shared/contract';
 import { MASKED_BIT, OPCODE_BITS, VIOLATION_BIT } from '../../../shared/frame-bits';
+import { columnViews, NUMERIC_BYTES_PER_ROW, type PackedColumns } from '../../../shared/packed-columns';
 import { PREVIEW_BINARY, PREVIEW_BYTES, PREVIEW_HEX_BYTES, PREVIEW_TEXT, PreviewWriter, previewText } from '../../../shared/preview';
 import type { PackedFrames } from '../../../shared/records';
 import type { ScanColumns } from './frame-filter';
@@ -36,11 +37,11 @@ const GROW_AHEAD_FROM = 1 << 16;
 /**
  * The first ring holds 262 144 rows: 14 MiB of columns, of which only the
  * pages rows have reached are ever touched (on Linux, untouched pages of a
- * large typed array take no memory; other systems may commit them). Growing is the expensive part: each doubling copies
- * every held row into new columns, whose every page is a fresh page fault on
- * the capture's event loop (about 10 µs each on this project's machines), and
- * V8 counts the new columns as external memory, which brings garbage
- * collections forward. A busy connection (50 000 echoes a second) reaches
+ * large typed array take no memory; other systems may commit them). Growing
+ * is the expensive part: each doubling copies every held row into new
+ * columns, whose every page is a fresh page fault on the capture's event
+ * loop (about 10 µs each on this project's machines), and V8 counts the new
+ * columns as external memory, which brings garbage collections forward. A busy connection (50 000 echoes a second) reaches
  * 196 608 rows, where the first growth starts, after two seconds.
  * bench:capture, 64 B, alternating runs: 0.82 from a 1 024-row ring, 0.85
  * from 65 536 rows (grown ahead once per run), 0.90 from this size (not grown
@@ -587,8 +588,6 @@ function packScratch(rows: number): PackScratch {
   return scratch;
 }
 
-type Columns = Pick<PackedFrames, 'time' | 'length' | 'connection' | 'bits' | 'previewEnds' | 'previews'>;
-
 /**
  * A batch's columns and preview bytes as views of one ArrayBuffer: one
  * allocation per batch, and Node's v8.serialize (which bench:capture uses for
@@ -598,18 +597,9 @@ type Columns = Pick<PackedFrames, 'time' | 'length' | 'connection' | 'bits' | 'p
  * buffer, so the preload gives each column its own (shared/packed-columns.ts)
  * before the page sees it.
  */
-function packedColumns(from: PackScratch, count: number, previews: PreviewWriter): Columns {
+function packedColumns(from: PackScratch, count: number, previews: PreviewWriter): PackedColumns {
   const previewLength = previews.length;
-  const buffer = new ArrayBuffer(count * 28 + previewLength);
-  // 8-byte columns first, so every column starts aligned to its element size.
-  const cols: Columns = {
-    time: new Float64Array(buffer, 0, count),
-    length: new Float64Array(buffer, count * 8, count),
-    connection: new Uint32Array(buffer, count * 16, count),
-    bits: new Uint32Array(buffer, count * 20, count),
-    previewEnds: new Uint32Array(buffer, count * 24, count),
-    previews: new Uint8Array(buffer, count * 28, previewLength),
-  };
+  const cols = columnViews(new ArrayBuffer(count * NUMERIC_BYTES_PER_ROW + previewLength), 0, count, previewLength);
   cols.time.set(from.time.subarray(0, count));
   cols.length.set(from.length.subarray(0, count));
   cols.connection.set(from.connection.subarray(0, count));

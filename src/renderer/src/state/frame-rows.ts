@@ -21,7 +21,7 @@
  * scavenges that copied 16–18 MB each, and its heap held 160 MB for a million
  * rows. As bytes the heap holds about 2 MB for them.
  */
-import { readPreview, type PreviewColumns } from '../../../shared/preview';
+import { previewStartOf, readPreview, type PreviewColumns } from '../../../shared/preview';
 import type { PackedFrames } from '../../../shared/records';
 
 export const BLOCK_SIZE = 4096;
@@ -87,7 +87,7 @@ class Block {
     const old = this.chunkBytes[chunk];
     const ends = page.previewEnds;
     // Bytes the chunk can need: its old bytes plus the new rows'.
-    const need = old.length + ends[from + count - 1] - (from === 0 ? 0 : ends[from - 1]);
+    const need = old.length + ends[from + count - 1] - previewStartOf(ends, from);
     if (need > chunkScratch.length) chunkScratch = new Uint8Array(Math.max(need, chunkScratch.length * 2));
     let at = 0;
     for (let k = first; k < first + CHUNK_SIZE; k++) {
@@ -97,7 +97,7 @@ class Block {
       this.previewStart[k] = at;
       if (k >= offset && k < offset + count) {
         const row = from + k - offset;
-        const newStart = row === 0 ? 0 : ends[row - 1];
+        const newStart = previewStartOf(ends, row);
         const n = ends[row] - newStart;
         if (n > 0) chunkScratch.set(page.previews.subarray(newStart, newStart + n), at);
         at += n;
