@@ -8,6 +8,7 @@
  *   BENCH_HOST=json npm run bench:capture      # browser host's JSON instead of structured clone
  *   BENCH_CASES=64,1024 npm run bench:capture  # only some sizes
  *   BENCH_ARMS=bare,pipeline npm run bench:capture   # skip the full embedded server
+ *   BENCH_ARMS=bare,keep,pipeline npm run bench:capture   # with the floor arm (keepRatio)
  *   BENCH_ARM=pipeline BENCH_CASES=64 npx tsx --cpu-prof bench/capture.bench.ts  # one arm, to profile
  *     (one arm also prints the process's minor page faults per round trip: the fresh memory
  *     a growing capture store touches shows there, and not in the bare arm)
@@ -23,8 +24,10 @@
  *  - bare: `ws` WebSocketServer (noServer) on an http server on 127.0.0.1:0,
  *    echoing `ws.send(data, { binary })`.
  *  - pipeline (the headline `ratio`): the same bare server, its connections
- *    captured exactly as the embedded server captures them — `tapServerUpgrade`
- *    → `ConnectionCapture` → the store of a real Workspace, whose change hub
+ *    captured by the generic tap — `tapServerUpgrade` (capture/tap.ts, which
+ *    copies every read before decoding it; the embedded server's own tap,
+ *    server/server-tap.ts, decodes reads without that copy and is what the app
+ *    arm measures) → `ConnectionCapture` → the store of a real Workspace, whose change hub
  *    feeds an EventBatcher wired as src/main/index.ts wires it. The batcher's
  *    `send` does what a host does with a batch: `v8.serialize` (Electron's
  *    structured clone) or `encodeReply` (the browser host's JSON). This is the
@@ -33,6 +36,14 @@
  *    capture plus everything else the embedded server does per connection
  *    (read filter, counters, the app API), i.e. what a person testing their
  *    client against Framescope gets.
+ *  - keep (`keepRatio`, only when BENCH_ARMS names it): the bare server plus a
+ *    tap that keeps a reference to every chunk the socket reads and writes and
+ *    does nothing else — no copy, no decoding, no store. It is the least a
+ *    capture that keeps what it captures can cost on this machine, because
+ *    what it keeps needs memory the process has not touched yet. How much
+ *    that costs depends on whether the allocator hands back memory an earlier
+ *    run freed: new pages are expensive in some VMs (npm run bench:fresh-memory),
+ *    reused ones cheap, so this arm's ratio moves with the arm order.
  *  Capture budget: the default 512 MiB (eviction, when reached, is included).
  *  Each run gets a fresh server (and Workspace), a GC beforehand, a warm-up of
  *  BENCH_WARMUP_MS, then a window of BENCH_MS (or until 20 echoes); its rate
@@ -53,6 +64,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -76,7 +88,7 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 200);
 const MIN_ECHOES = 20;
 const HOST = process.env.BENCH_HOST === 'json' ? 'json' : 'electron';
 
-type Arm = 'bare' | 'pipeline' | 'app';
+type Arm = 'bare' | 'pipeline' | 'app' | 'keep';
 const ARMS = (process.env.BENCH_ARMS?.split(',') ?? ['bare', 'pipeline', 'app']) as Arm[];
 if (!ARMS.includes('bare')) ARMS.unshift('bare');
 
@@ -142,13 +154,14 @@ function consumer(): { workspace: Workspace; stats: () => CaptureStats; close: (
   };
 }
 
-/** A bare ws echo server; `captureInto` attaches the capture pipeline the way the embedded server does. */
-async function wsEcho(captureInto?: Workspace): Promise<Echo> {
+/** A bare ws echo server; `captureInto` captures its connections (generic tap → ConnectionCapture); `hook` sees each upgraded socket first. */
+async function wsEcho(captureInto?: Workspace, hook?: (socket: Duplex) => void): Promise<Echo> {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const http = createServer((_req, res) => res.end());
   let count = 0;
   http.on('upgrade', (req, socket, head) => {
     let capture: ConnectionCapture | null = null;
+    hook?.(socket);
     if (captureInto) {
       const c = new ConnectionCapture(captureInto.store, `bench-c${++count}`, 'server');
       tapServerUpgrade(req, socket, head, (direction, bytes, ts) => c.push(direction, bytes, tapTimeToEpochMs(ts)));
@@ -166,6 +179,40 @@ async function wsEcho(captureInto?: Workspace): Promise<Echo> {
       for (const c of wss.clients) c.terminate();
       http.closeAllConnections();
       await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+
+type Hooked = Duplex & {
+  push(chunk: unknown, encoding?: BufferEncoding): boolean;
+  _write(chunk: unknown, encoding: BufferEncoding, cb: (error?: Error | null) => void): void;
+  _writev(chunks: Array<{ chunk: unknown }>, cb: (error?: Error | null) => void): void;
+};
+
+/** The keep arm: the bare echo, with every chunk its sockets read and write kept by reference. */
+async function keepEcho(): Promise<Echo> {
+  let kept: unknown[] = [];
+  const echo = await wsEcho(undefined, (socket) => {
+    const s = socket as Hooked;
+    const { push, _write: write, _writev: writev } = s;
+    s.push = function (chunk, encoding) {
+      if (chunk) kept.push(chunk);
+      return push.call(this, chunk, encoding);
+    };
+    s._write = function (chunk, encoding, cb) {
+      kept.push(chunk);
+      write.call(this, chunk, encoding, cb);
+    };
+    s._writev = function (chunks, cb) {
+      for (const c of chunks) kept.push(c.chunk);
+      writev.call(this, chunks, cb);
+    };
+  });
+  return {
+    url: echo.url,
+    close: async () => {
+      await echo.close();
+      kept = [];
     },
   };
 }
@@ -209,7 +256,8 @@ interface RunResult {
 /** Pipelined round trips: `inFlight` messages outstanding; each echo sends the next. */
 async function run(arm: Arm, c: Case, payload: Buffer): Promise<RunResult> {
   gc();
-  const echo = arm === 'bare' ? await wsEcho() : arm === 'pipeline' ? await pipelineEcho() : await appEcho();
+  const echo =
+    arm === 'bare' ? await wsEcho() : arm === 'pipeline' ? await pipelineEcho() : arm === 'keep' ? await keepEcho() : await appEcho();
   const client = new WebSocket(echo.url, { perMessageDeflate: false });
   await once(client, 'open');
   let sending = true;
@@ -308,6 +356,8 @@ async function main(): Promise<void> {
   const one = process.env.BENCH_ARM as Arm | undefined;
   if (one) return profileOne(one);
   const armed = ARMS.filter((a) => a !== 'bare');
+  // The ratio headlined (and judged against the target) is the capture pipeline's.
+  const headline = armed.includes('pipeline') ? 'pipeline' : (armed[0] ?? 'bare');
   console.log(`capture overhead: in-process echo, ${ARMS.join(' / ')}; batches → ${HOST === 'json' ? 'JSON (browser host)' : 'v8.serialize (Electron)'}`);
   console.log(`${PAIRS} rounds per case (arm order alternating), ${RUN_MS} ms per run after ${WARMUP_MS} ms warm-up, node ${process.version}\n`);
   const results = [];
@@ -338,7 +388,6 @@ async function main(): Promise<void> {
         extra[arm] = got[arm].extra;
       }
     }
-    const headline = armed[0] ?? 'bare';
     const ratio = median(ratios[headline]);
     const r: Record<string, unknown> = {
       size: c.size,
@@ -351,6 +400,10 @@ async function main(): Promise<void> {
       cpuSpread: { min: round3(Math.min(...cpuRatios[headline])), max: round3(Math.max(...cpuRatios[headline])) },
       ratios: ratios[headline].map(round3),
     };
+    if (armed.includes('keep')) {
+      r.keepRatio = round3(median(ratios.keep));
+      r.keepSpread = { min: round3(Math.min(...ratios.keep)), max: round3(Math.max(...ratios.keep)) };
+    }
     if (armed.includes('app')) {
       r.appRatio = round3(median(ratios.app));
       r.appSpread = { min: round3(Math.min(...ratios.app)), max: round3(Math.max(...ratios.app)) };
@@ -383,7 +436,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log(JSON.stringify({ configuration: armed[0] ?? 'bare', host: HOST, rounds: PAIRS, runMs: RUN_MS, cases: results }));
+  console.log(JSON.stringify({ configuration: headline, host: HOST, rounds: PAIRS, runMs: RUN_MS, cases: results }));
 }
 
 await main();
