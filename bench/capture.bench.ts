@@ -24,10 +24,10 @@
  *  - bare: `ws` WebSocketServer (noServer) on an http server on 127.0.0.1:0,
  *    echoing `ws.send(data, { binary })`.
  *  - pipeline (the headline `ratio`): the same bare server, its connections
- *    captured by the generic tap — `tapServerUpgrade` (capture/tap.ts, which
- *    copies every read before decoding it; the embedded server's own tap,
- *    server/server-tap.ts, decodes reads without that copy and is what the app
- *    arm measures) → `ConnectionCapture` → the store of a real Workspace, whose change hub
+ *    captured by the generic tap — `tapServerUpgrade` (capture/tap.ts, uncopied
+ *    as Framescope's client uses it; the embedded server has a tap of its own,
+ *    server/server-tap.ts, which the app arm measures) → `ConnectionCapture` →
+ *    the store of a real Workspace, whose change hub
  *    feeds an EventBatcher wired as src/main/index.ts wires it. The batcher's
  *    `send` does what a host does with a batch: `v8.serialize` (Electron's
  *    structured clone) or `encodeReply` (the browser host's JSON). This is the
@@ -164,7 +164,7 @@ async function wsEcho(captureInto?: Workspace, hook?: (socket: Duplex) => void):
     hook?.(socket);
     if (captureInto) {
       const c = new ConnectionCapture(captureInto.store, `bench-c${++count}`, 'server');
-      tapServerUpgrade(req, socket, head, (direction, bytes, ts) => c.push(direction, bytes, tapTimeToEpochMs(ts)));
+      tapServerUpgrade(req, socket, head, (direction, bytes, ts) => c.push(direction, bytes, tapTimeToEpochMs(ts)), { copy: false });
       capture = c;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -65,6 +65,41 @@ describe('ConnectionCapture', () => {
     ]);
   });
 
+  it('keeps an outgoing payload written apart from its header as the bytes sent, not a copy', async () => {
+    // ws corks a frame's header and payload into one writev; the tap reports the two parts.
+    const { store, capture, rows } = serverCapture();
+    const payload = Buffer.from('payload bytes');
+    capture.push('out', encodeFrame({ opcode: 2, payload: new Uint8Array(0) }).subarray(0, 1), 30);
+    capture.push('out', Uint8Array.of(payload.length), 30);
+    capture.push('out', payload, 31);
+    capture.push('out', text('next'), 32);
+    await afterMicrotasks();
+    expect(rows().map((r) => [r.time, r.offset, r.payload])).toEqual([
+      [31, 0, hex(payload)],
+      [32, 15, hex(Buffer.from('next'))],
+    ]);
+    const kept = store.get(store.firstId)!.payload!;
+    expect(kept.buffer).toBe(payload.buffer);
+    expect(kept.byteOffset).toBe(payload.byteOffset);
+  });
+
+  it('decodes incoming masked frames before anyone unmasks the chunk in place, and keeps its own copy', () => {
+    // ws unmasks a received payload in the very chunk it read (see tap.ts), after the capture saw it.
+    const { store, capture, rows } = serverCapture();
+    const frame = masked('secret');
+    const chunk = Buffer.concat([frame, frame.subarray(0, 3)]);
+    capture.push('in', chunk, 40);
+    // ws then rewrites the complete frame's bytes; the start of the next frame it leaves alone
+    // until that frame is complete, and one spread over two reads it joins into a buffer of its own.
+    chunk.fill(0, 0, frame.length);
+    capture.push('in', frame.subarray(3), 41);
+    expect(rows().map((r) => [r.direction, r.time, r.payload])).toEqual([
+      ['in', 40, hex(Buffer.from('secret'))],
+      ['in', 41, hex(Buffer.from('secret'))],
+    ]);
+    expect(store.get(store.firstId)!.payload!.buffer).not.toBe(chunk.buffer);
+  });
+
   it('keeps rows in the order their chunks were captured across directions', () => {
     const { capture, rows } = serverCapture();
     capture.push('out', text('1'), 1);

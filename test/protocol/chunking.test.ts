@@ -52,6 +52,41 @@ describe('chunk boundaries', () => {
     expectBytes(bytes, copy);
   });
 
+  for (const from of ['client', 'server'] as const) {
+    it(`gives the same events from pushAll as from pushing its chunks one by one (${from} frames)`, () => {
+      const bytes = mixedStream(from === 'client' ? 'random' : 'none');
+      const options = { from, deflate: DEFLATE };
+      const whole = normalise(decode(bytes, options));
+      // Runs of 1 to 5 chunks of 1 to 40 bytes, some of them empty, fed with one pushAll each.
+      let seed = 7;
+      const next = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+      const d = new FrameDecoder(options);
+      const events = [];
+      let at = 0;
+      while (at < bytes.length) {
+        const run: Uint8Array[] = [];
+        for (let k = 1 + next(5); k > 0 && at < bytes.length; k--) {
+          const size = Math.min(next(41), bytes.length - at);
+          run.push(bytes.subarray(at, at + size));
+          at += size;
+        }
+        events.push(...d.pushAll(run));
+      }
+      events.push(...d.end());
+      expect(normalise(events)).toEqual(whole);
+    });
+  }
+
+  it('keeps a payload that lies inside one of the chunks given to pushAll as a view of it', () => {
+    // ws writes a frame's header and its payload as two chunks.
+    const header = hex('82 03');
+    const payload = hex('01 02 03');
+    const [frame] = frames(new FrameDecoder({ from: 'server' }).pushAll([header, payload]));
+    expect(frame.payload.buffer).toBe(payload.buffer);
+    expect(frame.payload.byteOffset).toBe(payload.byteOffset);
+    expect(Array.from(frame.payload)).toEqual([1, 2, 3]);
+  });
+
   it('hands out payloads that lie inside one chunk as views of it, without copying', () => {
     const bytes = hex('82 03 01 02 03');
     const [frame] = frames(decode(bytes, { from: 'server' }));

@@ -133,6 +133,28 @@ describe('script app', () => {
     expect(conn.sent.at(-1)).toEqual({ data: new Uint8Array([1, 2, 3]), binary: true });
   });
 
+  it('sends the bytes a script passed, even if it changes its array right after', async () => {
+    const { connect, say } = await setup(`
+export function onMessage(conn, message) {
+  const bytes = new Uint8Array([1, 2, 3]);
+  const buffer = new Uint8Array([4, 5]).buffer;
+  conn.send(bytes);
+  conn.send(buffer);
+  conn.api.broadcast(bytes);
+  bytes.fill(9);
+  new Uint8Array(buffer).fill(9);
+}
+`);
+    const { conn } = connect();
+    say(conn, 'go');
+    await settle();
+    expect(conn.sent.map((m) => Array.from(m.data as Uint8Array))).toEqual([
+      [1, 2, 3],
+      [4, 5],
+      [1, 2, 3],
+    ]);
+  });
+
   it('reloads when the file changes; open connections carry on in the new version', async () => {
     const { app, file, connect, say, logs } = await setup();
     const { conn } = connect();

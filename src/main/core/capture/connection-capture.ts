@@ -176,20 +176,24 @@ export class ConnectionCapture {
     }
   }
 
-  /** Decodes the pending outgoing chunks as one; each row gets the time of the chunk its frame ended in. */
+  /**
+   * Decodes the pending outgoing chunks in one go; each row gets the time of the chunk its frame
+   * ended in. The chunks are not joined: a payload that lies inside one (`ws` writes a frame's
+   * header and payload as two) stays a view of the bytes that were sent, not a copy.
+   */
   private decodePendingOut(): void {
     const chunks = this.outPending;
     const times = this.outPendingTimes;
     const count = chunks.length;
     if (count === 0 || this.decoders === null) return;
-    const bytes = count === 1 ? chunks[0] : Buffer.concat(chunks, this.outPendingBytes);
+    const total = this.outPendingBytes;
     // Start afresh before recording: an observer may send (and so push) synchronously.
     this.outPending = [];
     this.outPendingTimes = [];
     this.outPendingBytes = 0;
     const start = this.outDecoded;
-    this.outDecoded += bytes.length;
-    const events = this.decoders.out.push(bytes);
+    this.outDecoded += total;
+    const events = this.decoders.out.pushAll(chunks);
     this.record('out', events, times[count - 1], chunks, times, start);
   }
 

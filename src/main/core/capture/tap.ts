@@ -20,14 +20,20 @@
  * with an arbitrary origin, so intervals are exact and immune to wall-clock
  * jumps. `tapTimeToEpochMs` converts one to milliseconds since the epoch.
  *
- * Incoming bytes are copied before they reach the sink, because `ws` unmasks
- * received payloads in place in the very buffers the tap saw (Receiver →
- * `unmask`), possibly after the sink returned (a frame split across reads).
- * Outgoing bytes are not: `ws` masks before it writes and never touches a
- * buffer after handing it to the socket, and nobody may, because the handle
- * can still be reading it (a write that did not complete at once is queued by
- * reference). A corked batch (`_writev`) is joined into one chunk, which is a
- * copy anyway.
+ * Incoming bytes are copied before they reach the sink unless the caller says
+ * `copy: false`, because `ws` unmasks received payloads in place in the very
+ * buffers the tap saw (Receiver → `unmask`), after the sink returned. A sink
+ * may skip the copy when it is done with every masked byte before it returns
+ * and keeps the rest only until the bytes that complete it arrive, as
+ * ConnectionCapture does: its decoder copies a masked payload as it unmasks
+ * it, and `ws` unmasks in place only payloads that lie whole inside one read,
+ * which the decoder has already consumed by then (one spread over reads, `ws`
+ * joins into a buffer of its own first).
+ * Outgoing bytes are never copied: `ws` masks before it writes and never
+ * touches a buffer after handing it to the socket, and nobody may, because
+ * the handle can still be reading it (a write that did not complete at once
+ * is queued by reference). A corked batch (`_writev`: `ws` corks a frame's
+ * header and payload) is reported part by part, with one timestamp.
  */
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
@@ -57,7 +63,10 @@ export type TapSink = (direction: TapDirection, bytes: Uint8Array, timestampNs: 
 export type Detach = () => void;
 
 export interface TapOptions {
-  /** Copy incoming bytes before handing them to the sink (default true; see the module comment). */
+  /**
+   * Copy incoming bytes before handing them to the sink (default true). False suits a sink
+   * that is done with masked bytes when it returns, such as ConnectionCapture (see the module comment).
+   */
   copy?: boolean;
 }
 
@@ -90,20 +99,6 @@ function chunkBytes(chunk: unknown, encoding: Encoding, copy: boolean): Uint8Arr
 interface WritevEntry {
   chunk: unknown;
   encoding: Encoding;
-}
-
-/** The bytes of a corked batch as one chunk (`ws` sends a header and a payload this way). */
-function joinWritev(chunks: WritevEntry[]): Uint8Array | null {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    const bytes = chunkBytes(chunks[i].chunk, chunks[i].encoding, false);
-    if (bytes !== null) {
-      parts.push(bytes);
-      total += bytes.length;
-    }
-  }
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
 }
 
 type Hookable = Duplex & {
@@ -160,9 +155,9 @@ export function tapSocket(socket: Duplex, sink: TapSink, options: TapOptions = {
   const copy = options.copy ?? true;
   const s = socket as Hookable;
   let active = true;
-  const emit = (direction: TapDirection, bytes: Uint8Array | null, info?: TapChunkInfo): void => {
+  const emit = (direction: TapDirection, bytes: Uint8Array | null, info?: TapChunkInfo, time = tapNow()): void => {
     if (!active || bytes === null || bytes.length === 0) return;
-    sink(direction, bytes, tapNow(), info);
+    sink(direction, bytes, time, info);
   };
 
   for (const chunk of peekReadableBuffer(socket)) emit('in', copy ? copyBytes(chunk) : chunk, { preBuffered: true });
@@ -182,8 +177,11 @@ export function tapSocket(socket: Duplex, sink: TapSink, options: TapOptions = {
     ),
     replaceMethod(s, '_writev', (orig) =>
       function _writev(this: Hookable, chunks: WritevEntry[], cb: (err?: Error | null) => void) {
-        // One writev is one hand-over to the handle; report it as one chunk.
-        if (active) emit('out', joinWritev(chunks));
+        // One writev is one hand-over to the handle: its parts, in order, at one time.
+        if (active) {
+          const time = tapNow();
+          for (let i = 0; i < chunks.length; i++) emit('out', chunkBytes(chunks[i].chunk, chunks[i].encoding, false), undefined, time);
+        }
         return orig.call(this, chunks, cb);
       },
     ),

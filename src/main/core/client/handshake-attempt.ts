@@ -253,12 +253,17 @@ export class HandshakeHop {
         this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
       });
     }
-    tapSocket(socket, (direction, bytes, ts) => {
-      if (direction === 'out' && this.marks.requestSent === undefined) this.marks.requestSent = ts;
-      const hadResponse = this.capture.handshake.response !== undefined;
-      this.capture.push(direction, bytes, tapTimeToEpochMs(ts));
-      if (!hadResponse && this.capture.handshake.response !== undefined) this.marks.response = ts;
-    });
+    // Uncopied: the capture decodes every read before ws sees it (see tap.ts).
+    tapSocket(
+      socket,
+      (direction, bytes, ts) => {
+        if (direction === 'out' && this.marks.requestSent === undefined) this.marks.requestSent = ts;
+        const hadResponse = this.capture.handshake.response !== undefined;
+        this.capture.push(direction, bytes, tapTimeToEpochMs(ts));
+        if (!hadResponse && this.capture.handshake.response !== undefined) this.marks.response = ts;
+      },
+      { copy: false },
+    );
     this.socket = socket;
     return socket;
   }

@@ -443,10 +443,30 @@ export class FrameDecoder {
   push(chunk: Uint8Array): DecodeEvent[] {
     if (this.ended) throw new Error('FrameDecoder.push() after end()');
     if (this._halted || chunk.length === 0) return [];
+    this.append(chunk);
+    return this.runPushed();
+  }
+
+  /**
+   * Feeds several consecutive chunks at once: the same events as pushing them
+   * one by one, for the cost of one push. Nothing is joined, so a payload that
+   * lies inside one of them is still a view of it rather than a copy.
+   */
+  pushAll(chunks: readonly Uint8Array[]): DecodeEvent[] {
+    if (this.ended) throw new Error('FrameDecoder.pushAll() after end()');
+    if (this._halted) return [];
+    for (let i = 0; i < chunks.length; i++) if (chunks[i].length > 0) this.append(chunks[i]);
+    return this.runPushed();
+  }
+
+  private append(chunk: Uint8Array): void {
     // Keep every chunk a plain Uint8Array: element access stays monomorphic
     // and payload views do not go through Buffer's species constructor.
     this.chunks.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.buffered += chunk.length;
+  }
+
+  private runPushed(): DecodeEvent[] {
     const events: DecodeEvent[] = [];
     this.events = events;
     this.run();

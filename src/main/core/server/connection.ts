@@ -31,7 +31,7 @@ import type { DecodeEvent, ViolationEvent } from '../protocol/decoder';
 import { closePayload, encodeFrame } from '../protocol/encoder';
 import { parseHttpRequestHead } from '../protocol/handshake';
 import type { AppConnection, RouteApp } from './app';
-import { type ServerTapTarget, writeImmutable } from './server-tap';
+import type { ServerTapTarget } from './server-tap';
 
 /** After failing a connection, how long the peer may take to close its side before the socket is destroyed. */
 export const FAIL_GRACE_MS = 1000;
@@ -330,7 +330,7 @@ export class ServerConnection implements AppConnection, ServerTapTarget {
       // fan-out sends the same string to every recipient). Without a negotiated extension ws's
       // Sender writes every frame synchronously and keeps no state between frames, so a whole
       // frame written here lands between two of its frames, never inside one.
-      writeImmutable(this.socket, textFrame(data));
+      this.socket.write(textFrame(data));
       return;
     }
     ws.send(data, { binary });

@@ -10,7 +10,9 @@
  * `ws` reads them, and the decoder copies what it keeps of client frames (they are masked, so
  * their payloads are unmasked into new memory; an unmasked client frame is fatal and is never
  * passed on to `ws`, which is the only code that modifies received bytes in place). Outgoing
- * bytes are copied as tap.ts copies them, because an app may reuse a buffer it sent.
+ * bytes are not copied either, as in tap.ts: nobody modifies a buffer after handing it to the
+ * socket, which may still be reading it (the script app copies the bytes a script sends, since
+ * a script might reuse its array); a corked batch is reported part by part.
  */
 import type { Duplex } from 'node:stream';
 
@@ -48,48 +50,27 @@ function tappedPush(this: TappedSocket, chunk: unknown, encoding?: Encoding): bo
   return target.tappedRead(this, chunk as Buffer, encoding);
 }
 
+/** The bytes of a written chunk: the chunk itself, or a string encoded as the socket will encode it. */
 function bytesOf(chunk: unknown, encoding: Encoding): Uint8Array | null {
   if (typeof chunk === 'string') return Buffer.from(chunk, encoding && encoding !== 'buffer' ? encoding : 'utf8');
-  // A real copy: Buffer#slice would be a view of the caller's memory.
-  if (chunk instanceof Uint8Array) return Uint8Array.prototype.slice.call(chunk);
+  if (chunk instanceof Uint8Array) return chunk;
   return null;
-}
-
-/** A buffer nobody modifies (a frame encoded once for many sockets): seen without a copy. */
-let immutableChunk: Uint8Array | null = null;
-
-/**
- * Writes `bytes`, which the caller promises never to modify, to a tapped socket: the tap then
- * need not copy them (a broadcast frame written to a thousand sockets is copied zero times).
- */
-export function writeImmutable(socket: Duplex, bytes: Uint8Array): void {
-  immutableChunk = bytes;
-  try {
-    socket.write(bytes);
-  } finally {
-    immutableChunk = null;
-  }
 }
 
 function tappedWrite(this: TappedSocket, chunk: unknown, encoding: Encoding, cb: WriteCallback): void {
   const target = this[kTarget];
-  // _write runs synchronously inside write() unless the socket is busy; a buffered chunk is
-  // written later, when the mark is gone, and is then copied like any other.
-  const bytes = chunk === immutableChunk && chunk !== null ? (chunk as Uint8Array) : bytesOf(chunk, encoding);
+  const bytes = bytesOf(chunk, encoding);
   if (bytes && bytes.length > 0) target.tappedWrite(bytes);
   target.tapWrite.call(this, chunk, encoding, cb);
 }
 
 function tappedWritev(this: TappedSocket, chunks: Array<{ chunk: unknown; encoding: Encoding }>, cb: WriteCallback): void {
   const target = this[kTarget];
-  // One writev is one hand-over to the handle (ws corks a header and its payload): one chunk.
-  const parts: Uint8Array[] = [];
-  for (const c of chunks) {
-    if (typeof c.chunk === 'string') parts.push(Buffer.from(c.chunk, c.encoding && c.encoding !== 'buffer' ? c.encoding : 'utf8'));
-    else if (c.chunk instanceof Uint8Array) parts.push(c.chunk);
+  // One writev is one hand-over to the handle (ws corks a header and its payload): its parts, in order.
+  for (let i = 0; i < chunks.length; i++) {
+    const bytes = bytesOf(chunks[i].chunk, chunks[i].encoding);
+    if (bytes && bytes.length > 0) target.tappedWrite(bytes);
   }
-  const bytes = Buffer.concat(parts);
-  if (bytes.length > 0) target.tappedWrite(bytes);
   target.tapWritev!.call(this, chunks, cb);
 }
 

@@ -132,11 +132,15 @@ export interface ScriptApp extends RouteApp {
   publish(topic: string, payload: unknown, options?: { exclude?: string }): AppPublishResult;
 }
 
+/**
+ * What a script sends, as ws sends it. Bytes are copied: ws writes them by reference and the
+ * capture keeps them by reference, so a script that changed its array after sending it would
+ * change what was sent, and what the capture shows.
+ */
 function encodeOutgoing(data: unknown): { data: string | Uint8Array; binary: boolean } {
   if (typeof data === 'string') return { data, binary: false };
-  if (data instanceof Uint8Array) return { data, binary: true };
-  if (data instanceof ArrayBuffer) return { data: new Uint8Array(data), binary: true };
-  if (ArrayBuffer.isView(data)) return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), binary: true };
+  if (data instanceof ArrayBuffer) return { data: new Uint8Array(data.slice(0)), binary: true };
+  if (ArrayBuffer.isView(data)) return { data: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)), binary: true };
   const json = JSON.stringify(data);
   if (json === undefined) throw new TypeError(`cannot send ${typeof data}: pass a string, bytes or a JSON value`);
   return { data: json, binary: false };
