@@ -26,8 +26,9 @@
  *  - pipeline (the headline `ratio`): the same bare server, its connections
  *    captured by the generic tap — `tapServerUpgrade` (capture/tap.ts, uncopied
  *    as Framescope's client uses it; the embedded server has a tap of its own,
- *    server/server-tap.ts, which the app arm measures) → `ConnectionCapture` →
- *    the store of a real Workspace, whose change hub
+ *    server/server-tap.ts, which the app arm measures) → `ConnectionCapture`
+ *    (unmasking reads in place before ws reads them, as the embedded server's
+ *    does) → the store of a real Workspace, whose change hub
  *    feeds an EventBatcher wired as src/main/index.ts wires it. The batcher's
  *    `send` does what a host does with a batch: `v8.serialize` (Electron's
  *    structured clone) or `encodeReply` (the browser host's JSON). This is the
@@ -163,7 +164,7 @@ async function wsEcho(captureInto?: Workspace, hook?: (socket: Duplex) => void):
     let capture: ConnectionCapture | null = null;
     hook?.(socket);
     if (captureInto) {
-      const c = new ConnectionCapture(captureInto.store, `bench-c${++count}`, 'server');
+      const c = new ConnectionCapture(captureInto.store, `bench-c${++count}`, 'server', { unmaskIncomingInPlace: true });
       tapServerUpgrade(req, socket, head, (direction, bytes, ts) => c.push(direction, bytes, tapTimeToEpochMs(ts)), { copy: false });
       capture = c;
     }

@@ -479,51 +479,53 @@ describe('tap on real ws connections', () => {
     expect(rec.all('in').toString()).toBe('ab');
   });
 
-  it('feeds ConnectionCapture uncopied while ws unmasks the very reads it saw, losing nothing', async () => {
-    const store = new CaptureStore(1 << 30);
-    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-    const server = http.createServer();
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      const capture = new ConnectionCapture(store, 'c1', 'server');
-      tapServerUpgrade(req, socket, head, (direction, bytes, t) => capture.push(direction, bytes, tapTimeToEpochMs(t)), { copy: false });
-      wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })));
-    });
-    const port = await listen(server);
-    cleanups.push(() => new Promise<void>((r) => server.close(() => r())), () => wss.close());
+  for (const inPlace of [false, true]) {
+    it(`feeds ConnectionCapture uncopied while ws reads the very same chunks, losing nothing (${inPlace ? 'unmasked in place' : 'unmasked into copies'})`, async () => {
+      const store = new CaptureStore(1 << 30);
+      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+      const server = http.createServer();
+      server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        const capture = new ConnectionCapture(store, 'c1', 'server', { unmaskIncomingInPlace: inPlace });
+        tapServerUpgrade(req, socket, head, (direction, bytes, t) => capture.push(direction, bytes, tapTimeToEpochMs(t)), { copy: false });
+        wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })));
+      });
+      const port = await listen(server);
+      cleanups.push(() => new Promise<void>((r) => server.close(() => r())), () => wss.close());
 
-    // Masked client frames of 7-, 16- and 64-bit lengths, written in pieces of 1 to 3 000
-    // bytes, one piece per turn of the event loop: frames end mid-read, span reads, share them.
-    let seed = 11;
-    const next = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
-    const payloads = [5, 300, 70_000, 1, 125, 126, 4096, 0, 65_536, 20].map((n) => Buffer.alloc(n).map(() => next(256)));
-    const wire = Buffer.concat(payloads.map((payload) => encodeFrame({ opcode: 2, payload, mask: 'random' })));
-    const sock = net.connect(port, '127.0.0.1');
-    cleanups.push(() => sock.destroy());
-    await once(sock, 'connect');
-    sock.write(
-      `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
-    await once(sock, 'data');
-    for (let at = 0; at < wire.length; ) {
-      const end = Math.min(wire.length, at + 1 + next(3000));
-      sock.write(wire.subarray(at, end));
-      at = end;
-      await new Promise((r) => setImmediate(r));
-    }
-    const rows = () => {
-      const out: Record<'in' | 'out', string[]> = { in: [], out: [] };
-      for (let id = store.firstId; id < store.nextId; id++) {
-        const row = store.get(id)!;
-        out[unpackFrameBits(row.bits).direction].push(Buffer.from(row.payload ?? []).toString('hex'));
+      // Masked client frames of 7-, 16- and 64-bit lengths, written in pieces of 1 to 3 000
+      // bytes, one piece per turn of the event loop: frames end mid-read, span reads, share them.
+      let seed = 11;
+      const next = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+      const payloads = [5, 300, 70_000, 1, 125, 126, 4096, 0, 65_536, 20].map((n) => Buffer.alloc(n).map(() => next(256)));
+      const wire = Buffer.concat(payloads.map((payload) => encodeFrame({ opcode: 2, payload, mask: 'random' })));
+      const sock = net.connect(port, '127.0.0.1');
+      cleanups.push(() => sock.destroy());
+      await once(sock, 'connect');
+      sock.write(
+        `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      await once(sock, 'data');
+      for (let at = 0; at < wire.length; ) {
+        const end = Math.min(wire.length, at + 1 + next(3000));
+        sock.write(wire.subarray(at, end));
+        at = end;
+        await new Promise((r) => setImmediate(r));
       }
-      return out;
-    };
-    for (let waited = 0; rows().out.length < payloads.length && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-    const expected = payloads.map((p) => Buffer.from(p).toString('hex'));
-    expect(rows().in).toEqual(expected);
-    expect(rows().out).toEqual(expected);
-  });
+      const rows = () => {
+        const out: Record<'in' | 'out', string[]> = { in: [], out: [] };
+        for (let id = store.firstId; id < store.nextId; id++) {
+          const row = store.get(id)!;
+          out[unpackFrameBits(row.bits).direction].push(Buffer.from(row.payload ?? []).toString('hex'));
+        }
+        return out;
+      };
+      for (let waited = 0; rows().out.length < payloads.length && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      const expected = payloads.map((p) => Buffer.from(p).toString('hex'));
+      expect(rows().in).toEqual(expected);
+      expect(rows().out).toEqual(expected);
+    });
+  }
 
   it('records a corked batch (writev) part by part, in order, at one time, without copying', async () => {
     const server = net.createServer((s) => s.resume());

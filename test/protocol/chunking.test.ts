@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Opcode } from '../../src/main/core/protocol/constants';
 import { FrameDecoder } from '../../src/main/core/protocol/decoder';
-import { closePayload, createDeflateState, deflateMessage, encodeFrames, fragment, type FrameSpec } from '../../src/main/core/protocol/encoder';
+import { closePayload, createDeflateState, deflateMessage, encodeFrame, encodeFrames, fragment, type FrameSpec } from '../../src/main/core/protocol/encoder';
 import { DEFLATE, decode, decodeByteByByte, decodeChunks, expectBytes, frames, hex, messages, normalise, splitAt } from './helpers';
 
 function mixedStream(mask: 'random' | 'none'): Uint8Array {
@@ -85,6 +85,27 @@ describe('chunk boundaries', () => {
     expect(frame.payload.buffer).toBe(payload.buffer);
     expect(frame.payload.byteOffset).toBe(payload.byteOffset);
     expect(Array.from(frame.payload)).toEqual([1, 2, 3]);
+  });
+
+  it('with unmaskInPlace, unmasks a frame that lies whole in the newest chunk there and zeroes its key', () => {
+    const first = encodeFrame({ opcode: Opcode.Binary, payload: Uint8Array.of(1, 2, 3, 4, 5), mask: [9, 8, 7, 6] });
+    const second = encodeFrame({ opcode: Opcode.Text, payload: 'spans two chunks', mask: [1, 2, 3, 4] });
+    const chunk = Uint8Array.from([...first, ...second.subarray(0, 8)]);
+    const rest = Uint8Array.from(second.subarray(8));
+    const decoder = new FrameDecoder({ from: 'client', unmaskInPlace: true });
+    const [a] = frames(decoder.push(chunk));
+    expect(Array.from(a.payload)).toEqual([1, 2, 3, 4, 5]);
+    expect(a.payload.buffer).toBe(chunk.buffer);
+    expect(Array.from(a.maskKey!)).toEqual([9, 8, 7, 6]);
+    // The chunk now holds the same frame masked with a zero key: header with the MASK bit, key 0, plain payload.
+    expect(Array.from(chunk.subarray(0, first.length))).toEqual([0x82, 0x85, 0, 0, 0, 0, 1, 2, 3, 4, 5]);
+    // A frame that began in an earlier chunk is unmasked into new memory; neither chunk changes.
+    const before = Uint8Array.from(chunk);
+    const [b] = frames(decoder.push(rest));
+    expect(new TextDecoder().decode(b.payload)).toBe('spans two chunks');
+    expect(b.payload.buffer).not.toBe(rest.buffer);
+    expectBytes(chunk, before);
+    expectBytes(rest, second.subarray(8));
   });
 
   it('hands out payloads that lie inside one chunk as views of it, without copying', () => {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import * as ws from 'ws';
 import { describe, expect, it } from 'vitest';
 import type { Direction } from '../../src/main/core/protocol/constants';
+import { FrameDecoder, type DecodeEvent } from '../../src/main/core/protocol/decoder';
 import { encodeFrames } from '../../src/main/core/protocol/encoder';
 import type { PermessageDeflateParams } from '../../src/main/core/protocol/permessage-deflate-params';
 import { decodeChunks, splitAt, toHexString, violations } from './helpers';
@@ -65,7 +66,10 @@ async function wsReceive(chunks: Uint8Array[], from: Direction, deflate: Permess
 
 /** The same, from this decoder: messages plus the pings and pongs. */
 function ourReceive(chunks: Uint8Array[], from: Direction, deflate: PermessageDeflateParams | null): Observed {
-  const events = decodeChunks(chunks, { from, deflate });
+  return observed(decodeChunks(chunks, { from, deflate }));
+}
+
+function observed(events: DecodeEvent[]): Observed {
   expect(violations(events)).toEqual([]);
   const seen: Observed = [];
   for (const e of events) {
@@ -98,5 +102,32 @@ describe('differential: FrameDecoder vs ws Receiver', () => {
         );
       });
     }
+  }
+
+  for (const compressed of [false, true]) {
+    it(`leaves the chunks it unmasked in place meaning the same to ws (unmaskInPlace, ${compressed ? 'compressed' : 'uncompressed'})`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(itemArb(compressed), { minLength: 1, maxLength: 8 }),
+          compressed ? deflateParamsArb : fc.constant(null),
+          maskKeysArb,
+          fc.array(fc.nat(), { maxLength: 6 }),
+          async (items, deflate, keys, seeds) => {
+            const bytes = encodeFrames(toSpecs(items, 'client', deflate, keys));
+            const chunks = splitAt(bytes, cutsFrom(seeds, bytes.length));
+            const theirs = await wsReceive(chunks, 'client', deflate);
+            // The embedded server's order: our decoder gets each chunk first, ws then reads it as rewritten.
+            const rewritten = chunks.map((c) => Uint8Array.from(c));
+            const decoder = new FrameDecoder({ from: 'client', deflate, unmaskInPlace: true });
+            const events: DecodeEvent[] = [];
+            for (const c of rewritten) events.push(...decoder.push(c));
+            events.push(...decoder.end());
+            expect(observed(events)).toEqual(ourReceive(chunks, 'client', deflate));
+            expect(await wsReceive(rewritten, 'client', deflate)).toEqual(theirs);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
   }
 });

@@ -155,6 +155,19 @@ export function onMessage(conn, message) {
     ]);
   });
 
+  it('hands a script a copy of the bytes received, which it may write into', async () => {
+    const { app, connect } = await setup(`
+export function onMessage(conn, message) {
+  message.fill(0);
+}
+`);
+    const { conn } = connect();
+    const received = new Uint8Array([1, 2, 3]);
+    app.onMessage!(conn, received, true);
+    await settle();
+    expect(Array.from(received)).toEqual([1, 2, 3]);
+  });
+
   it('reloads when the file changes; open connections carry on in the new version', async () => {
     const { app, file, connect, say, logs } = await setup();
     const { conn } = connect();

@@ -54,6 +54,12 @@ export interface ConnectionCaptureOptions {
   onViolation?: (violation: ViolationEvent, direction: FlowDirection) => void;
   /** Called with every decoded event, after it was stored. */
   onEvent?: (event: DecodeEvent, direction: FlowDirection) => void;
+  /**
+   * Incoming chunks are this capture's until push() returns, and whoever reads them next sees
+   * them only then (the embedded server hands each read to ws after the capture): masked frames
+   * are unmasked where they lie and kept as views, not copies (FrameDecoderOptions.unmaskInPlace).
+   */
+  unmaskIncomingInPlace?: boolean;
 }
 
 /** Outgoing chunks up to this size are coalesced (see the module comment); larger ones are decoded at once. */
@@ -153,7 +159,12 @@ export class ConnectionCapture {
     if (!negotiated.ok) this.handshakeError = negotiated.error;
     const deflate = negotiated.ok ? negotiated.value : null;
     const make = (direction: FlowDirection): FrameDecoder =>
-      new FrameDecoder({ from: this.senderOf(direction), deflate, maxPayload: this.options.maxPayload });
+      new FrameDecoder({
+        from: this.senderOf(direction),
+        deflate,
+        maxPayload: this.options.maxPayload,
+        unmaskInPlace: direction === 'in' && this.options.unmaskIncomingInPlace === true,
+      });
     this.decoders = { out: make('out'), in: make('in') };
     const held = this.held;
     this.held = [];

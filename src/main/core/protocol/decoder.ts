@@ -131,6 +131,19 @@ export interface FrameDecoderOptions {
    * RFC 7692 meaning regardless.)
    */
   readonly rsvAllowed?: RsvAllowance;
+  /**
+   * Unmask a masked frame in the chunk it arrived in, instead of into new
+   * memory, when the whole frame lies inside the chunk just pushed: the
+   * payload is then a view of that chunk, and the frame's masking key there
+   * is overwritten with zeros, so that the chunk still holds a valid frame
+   * with the same content (masking with a zero key changes nothing, RFC 6455
+   * §5.3; the key the frame came with is still reported). Only for a caller
+   * that owns each chunk until push() returns and hands it on to nobody who
+   * has seen an earlier part of it: the embedded server, whose `ws` reads
+   * every chunk after the capture did, and skips unmasking a zero key. Off
+   * by default: chunks are then never modified.
+   */
+  readonly unmaskInPlace?: boolean;
 }
 
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
@@ -351,6 +364,7 @@ export class FrameDecoder {
   readonly direction: Direction;
   readonly maxPayload: number;
   private readonly expectMask: boolean;
+  private readonly unmaskInPlace: boolean;
   private readonly inflater: MessageInflater | null;
   private readonly allowRsv1: boolean;
   private readonly allowRsv2: boolean;
@@ -418,6 +432,7 @@ export class FrameDecoder {
     this.direction = options.from;
     this.maxPayload = maxPayload;
     this.expectMask = options.from === 'client';
+    this.unmaskInPlace = options.unmaskInPlace === true;
     this.inflater = options.deflate ? new MessageInflater(options.deflate, options.from) : null;
     const rsv = options.rsvAllowed ?? {};
     this.allowRsv1 = rsv.rsv1 === true;
@@ -914,6 +929,15 @@ export class FrameDecoder {
           this.viewOf = chunk;
         }
         const view = this.view as DataView;
+        // In place only when this frame's header and payload are all in the newest chunk
+        // (see FrameDecoderOptions.unmaskInPlace): nobody after us has seen any of it yet.
+        if (this.unmaskInPlace && this.head === this.chunks.length - 1 && this.frameOffset >= this.offset - pos && n > 0) {
+          this.payloadAscii = xorMask(view, pos, view, pos, n, this.maskInt) === 0 ? 1 : 0;
+          // The key is the last four header bytes, right before the payload (RFC 6455 §5.2).
+          view.setInt32(pos - 4, 0);
+          this.advance(chunk, pos + n, n);
+          return new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n);
+        }
         if (n <= SLAB_MAX_ALLOC) {
           const at = slabAlloc(n);
           this.payloadAscii = unmaskCopy(slab.u8, slab.i32, at, chunk, view, pos, n, this.maskInt) === 0 ? 1 : 0;

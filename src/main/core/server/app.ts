@@ -52,7 +52,11 @@ export interface RouteApp {
   onInit?(request: AppRequest): boolean | void;
   /** After the connection is open; returning false ends it (ntopng onWsReady). */
   onOpen?(conn: AppConnection): boolean | void;
-  /** A complete data message; returning false ends the connection (ntopng onWsMessage). */
+  /**
+   * A complete data message; returning false ends the connection (ntopng onWsMessage).
+   * `data` is shared with the capture, which shows these very bytes: read it, never write
+   * into it (the script app hands scripts a copy).
+   */
   onMessage?(conn: AppConnection, data: Uint8Array, isBinary: boolean): boolean | void;
   onClose?(conn: AppConnection, code: number, reason: string): void;
   /** Subscriptions held on this route, for the console's subscriptions view. */

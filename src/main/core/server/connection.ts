@@ -207,6 +207,8 @@ export class ServerConnection implements AppConnection, ServerTapTarget {
     // Bound methods, not closures: created once, when there is something to decode.
     const capture = new ConnectionCapture(this.host.store, this.id, 'server', {
       maxPayload: this.host.maxPayload,
+      // tappedRead hands each read to ws only after the capture has decoded it.
+      unmaskIncomingInPlace: true,
       onViolation: this.violation.bind(this),
       onEvent: this.decoded.bind(this),
     });

@@ -511,7 +511,9 @@ export function createScriptApp(context: AppContext, options: ScriptOptions): Sc
     onMessage(appConn, data, isBinary) {
       const conn = connections.get(appConn.id);
       if (!conn) return;
-      run('onMessage', conn, [conn, isBinary ? data : utf8.decode(data)]);
+      // A copy: the received bytes are also what the capture shows (it unmasks them where ws
+      // reads them), and a script may write into the array it is given.
+      run('onMessage', conn, [conn, isBinary ? Uint8Array.prototype.slice.call(data) : utf8.decode(data)]);
     },
 
     onClose(appConn, code, reason) {
