@@ -453,7 +453,8 @@ export class FrameDecoder {
 
   /**
    * Feeds the next bytes of the stream. Chunks are kept by reference (payloads
-   * that lie inside one chunk are views of it) and are never modified.
+   * that lie inside one chunk are views of it) and are never modified, unless
+   * the decoder was made with `unmaskInPlace`.
    */
   push(chunk: Uint8Array): DecodeEvent[] {
     if (this.ended) throw new Error('FrameDecoder.push() after end()');
@@ -910,8 +911,8 @@ export class FrameDecoder {
 
   /**
    * Consumes an n-byte payload: a view of the chunk when it lies inside one
-   * and needs no unmasking, otherwise a copy (pushed chunks are never
-   * modified, so unmasking always writes into new memory).
+   * and needs no unmasking (or may be unmasked in place, see unmaskInPlace),
+   * otherwise a copy.
    */
   private takePayload(n: number): Uint8Array {
     const chunk = this.chunks[this.head];

@@ -7,9 +7,10 @@
  * with ten thousand connections held that is the difference that counts (see bench/server.bench.ts).
  *
  * Incoming bytes are not copied: the target hands them to the decoder synchronously, before
- * `ws` reads them, and the decoder copies what it keeps of client frames (they are masked, so
- * their payloads are unmasked into new memory; an unmasked client frame is fatal and is never
- * passed on to `ws`, which is the only code that modifies received bytes in place). Outgoing
+ * `ws` reads them. The decoder unmasks a client frame that lies whole in the read where it lies,
+ * zeroing its key so that `ws` reads the same frame (FrameDecoderOptions.unmaskInPlace), and
+ * one spread over reads into new memory (`ws` joins those into a buffer of its own); an
+ * unmasked client frame is fatal and is never passed on to `ws`. Outgoing
  * bytes are not copied either, as in tap.ts: nobody modifies a buffer after handing it to the
  * socket, which may still be reading it (the script app copies the bytes a script sends, since
  * a script might reuse its array); a corked batch is reported part by part.
