@@ -37,9 +37,10 @@
  *    capture plus everything else the embedded server does per connection
  *    (read filter, counters, the app API), i.e. what a person testing their
  *    client against Framescope gets.
- *  - keep (`keepRatio`, only when BENCH_ARMS names it): the bare server plus a
- *    tap that keeps a reference to every chunk the socket reads and writes and
- *    does nothing else — no copy, no decoding, no store. It is the least a
+ *  - keep (`keepRatio`, only when BENCH_ARMS names it): the bare server plus
+ *    the generic tap (uncopied), whose sink keeps a reference to every chunk
+ *    the socket reads and writes and does nothing else — no copy, no decoding,
+ *    no store. It is the least a
  *    capture that keeps what it captures can cost on this machine, because
  *    what it keeps needs memory the process has not touched yet. How much
  *    that costs depends on whether the allocator hands back memory an earlier
@@ -72,7 +73,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { Workspace } from '../src/main/core/app/workspace';
 import { ConnectionCapture } from '../src/main/core/capture/connection-capture';
 import { EventBatcher } from '../src/main/core/capture/event-batcher';
-import { tapServerUpgrade, tapTimeToEpochMs } from '../src/main/core/capture/tap';
+import { tapServerUpgrade, tapSocket, tapTimeToEpochMs } from '../src/main/core/capture/tap';
 import { encodeReply } from '../src/shared/bridge-protocol';
 import type { EventBatch } from '../src/shared/contract';
 
@@ -184,31 +185,10 @@ async function wsEcho(captureInto?: Workspace, hook?: (socket: Duplex) => void):
   };
 }
 
-type Hooked = Duplex & {
-  push(chunk: unknown, encoding?: BufferEncoding): boolean;
-  _write(chunk: unknown, encoding: BufferEncoding, cb: (error?: Error | null) => void): void;
-  _writev(chunks: Array<{ chunk: unknown }>, cb: (error?: Error | null) => void): void;
-};
-
-/** The keep arm: the bare echo, with every chunk its sockets read and write kept by reference. */
+/** The keep arm: the bare echo, with every chunk its sockets read and write kept by reference (tap.ts, uncopied). */
 async function keepEcho(): Promise<Echo> {
-  let kept: unknown[] = [];
-  const echo = await wsEcho(undefined, (socket) => {
-    const s = socket as Hooked;
-    const { push, _write: write, _writev: writev } = s;
-    s.push = function (chunk, encoding) {
-      if (chunk) kept.push(chunk);
-      return push.call(this, chunk, encoding);
-    };
-    s._write = function (chunk, encoding, cb) {
-      kept.push(chunk);
-      write.call(this, chunk, encoding, cb);
-    };
-    s._writev = function (chunks, cb) {
-      for (const c of chunks) kept.push(c.chunk);
-      writev.call(this, chunks, cb);
-    };
-  });
+  let kept: Uint8Array[] = [];
+  const echo = await wsEcho(undefined, (socket) => tapSocket(socket, (_direction, bytes) => kept.push(bytes), { copy: false }));
   return {
     url: echo.url,
     close: async () => {

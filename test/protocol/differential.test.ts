@@ -8,11 +8,11 @@ import fc from 'fast-check';
 import * as ws from 'ws';
 import { describe, expect, it } from 'vitest';
 import type { Direction } from '../../src/main/core/protocol/constants';
-import { FrameDecoder, type DecodeEvent } from '../../src/main/core/protocol/decoder';
+import type { DecodeEvent } from '../../src/main/core/protocol/decoder';
 import { encodeFrames } from '../../src/main/core/protocol/encoder';
 import type { PermessageDeflateParams } from '../../src/main/core/protocol/permessage-deflate-params';
 import { decodeChunks, splitAt, toHexString, violations } from './helpers';
-import { cutsFrom, deflateParamsArb, itemArb, maskKeysArb, toSpecs } from './streams';
+import { cutsFrom, deflateParamsArb, itemArb, maskKeysArb, toSpecs, type Item } from './streams';
 
 // ws exports these (wrapper.mjs) but @types/ws does not declare them.
 interface WsReceiver extends EventEmitter {
@@ -79,55 +79,51 @@ function observed(events: DecodeEvent[]): Observed {
   return seen;
 }
 
+/** Random valid streams of `from`'s frames, cut into random chunks, checked by `check` (60 runs). */
+function forRandomStreams(
+  from: Direction,
+  compressed: boolean,
+  check: (chunks: Uint8Array[], items: Item[], deflate: PermessageDeflateParams | null) => Promise<void>,
+): Promise<void> {
+  return fc.assert(
+    fc.asyncProperty(
+      fc.array(itemArb(compressed), { minLength: 1, maxLength: 8 }),
+      compressed ? deflateParamsArb : fc.constant(null),
+      maskKeysArb,
+      fc.array(fc.nat(), { maxLength: 6 }),
+      async (items, deflate, keys, seeds) => {
+        const bytes = encodeFrames(toSpecs(items, from, deflate, keys));
+        await check(splitAt(bytes, cutsFrom(seeds, bytes.length)), items, deflate);
+      },
+    ),
+    { numRuns: 60 },
+  );
+}
+
 describe('differential: FrameDecoder vs ws Receiver', () => {
   for (const from of ['client', 'server'] as const) {
     for (const compressed of [false, true]) {
       it(`assembles the same messages as ws from random ${compressed ? 'compressed ' : ''}${from} streams`, async () => {
-        await fc.assert(
-          fc.asyncProperty(
-            fc.array(itemArb(compressed), { minLength: 1, maxLength: 8 }),
-            compressed ? deflateParamsArb : fc.constant(null),
-            maskKeysArb,
-            fc.array(fc.nat(), { maxLength: 6 }),
-            async (items, deflate, keys, seeds) => {
-              const bytes = encodeFrames(toSpecs(items, from, deflate, keys));
-              const chunks = splitAt(bytes, cutsFrom(seeds, bytes.length));
-              const ours = ourReceive(chunks, from, deflate);
-              const theirs = await wsReceive(chunks, from, deflate);
-              expect(ours).toEqual(theirs);
-              expect(ours.filter(([k]) => k === 'text' || k === 'binary')).toHaveLength(items.filter((i) => i.kind === 'message').length);
-            },
-          ),
-          { numRuns: 60 },
-        );
+        await forRandomStreams(from, compressed, async (chunks, items, deflate) => {
+          const ours = ourReceive(chunks, from, deflate);
+          const theirs = await wsReceive(chunks, from, deflate);
+          expect(ours).toEqual(theirs);
+          expect(ours.filter(([k]) => k === 'text' || k === 'binary')).toHaveLength(items.filter((i) => i.kind === 'message').length);
+        });
       });
     }
   }
 
   for (const compressed of [false, true]) {
     it(`leaves the chunks it unmasked in place meaning the same to ws (unmaskInPlace, ${compressed ? 'compressed' : 'uncompressed'})`, async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(itemArb(compressed), { minLength: 1, maxLength: 8 }),
-          compressed ? deflateParamsArb : fc.constant(null),
-          maskKeysArb,
-          fc.array(fc.nat(), { maxLength: 6 }),
-          async (items, deflate, keys, seeds) => {
-            const bytes = encodeFrames(toSpecs(items, 'client', deflate, keys));
-            const chunks = splitAt(bytes, cutsFrom(seeds, bytes.length));
-            const theirs = await wsReceive(chunks, 'client', deflate);
-            // The embedded server's order: our decoder gets each chunk first, ws then reads it as rewritten.
-            const rewritten = chunks.map((c) => Uint8Array.from(c));
-            const decoder = new FrameDecoder({ from: 'client', deflate, unmaskInPlace: true });
-            const events: DecodeEvent[] = [];
-            for (const c of rewritten) events.push(...decoder.push(c));
-            events.push(...decoder.end());
-            expect(observed(events)).toEqual(ourReceive(chunks, 'client', deflate));
-            expect(await wsReceive(rewritten, 'client', deflate)).toEqual(theirs);
-          },
-        ),
-        { numRuns: 60 },
-      );
+      await forRandomStreams('client', compressed, async (chunks, _items, deflate) => {
+        const theirs = await wsReceive(chunks, 'client', deflate);
+        // The embedded server's order: our decoder gets each chunk first, ws then reads it as rewritten.
+        const rewritten = chunks.map((c) => Uint8Array.from(c));
+        const events = decodeChunks(rewritten, { from: 'client', deflate, unmaskInPlace: true });
+        expect(observed(events)).toEqual(ourReceive(chunks, 'client', deflate));
+        expect(await wsReceive(rewritten, 'client', deflate)).toEqual(theirs);
+      });
     });
   }
 });

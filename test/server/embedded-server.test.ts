@@ -308,3 +308,29 @@ describe('listening', () => {
     expect(s.server.state.state).toBe('stopped');
   });
 });
+
+describe('capture', () => {
+  it('keeps what the client sent, whole in one read or spread over several, while ws echoes it unchanged', async () => {
+    // The server's capture unmasks client frames in the reads ws then parses (FrameDecoderOptions.unmaskInPlace).
+    const s = await start(echo);
+    let seed = 5;
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+    const payloads = [bytes(5), bytes(300), bytes(70_000), bytes(200)];
+    const binary = (payload: Uint8Array) => ({ opcode: 2, payload });
+    // The first frame in the same packet as the request, two in one write, the last in 7-byte pieces.
+    const c = await RawClient.connect(s.port, '/echo', [], RawClient.bytes([binary(payloads[0])]));
+    await c.send([binary(payloads[1]), binary(payloads[2])]);
+    await c.send([binary(payloads[3])], 7, 1);
+    expect(await c.until(() => c.messages().length === payloads.length)).toBe(true);
+    const hex = (b: Uint8Array | null) => Buffer.from(b ?? []).toString('hex');
+    expect(c.messages().map((m) => hex(m.data))).toEqual(payloads.map(hex));
+    const captured: Record<'in' | 'out', string[]> = { in: [], out: [] };
+    for (let id = s.store.firstId; id < s.store.nextId; id++) {
+      const row = s.store.get(id)!;
+      const bits = unpackFrameBits(row.bits);
+      if (bits.opcode === 2) captured[bits.direction].push(hex(row.payload));
+    }
+    expect(captured).toEqual({ in: payloads.map(hex), out: payloads.map(hex) });
+    c.destroy();
+  });
+});

@@ -88,7 +88,8 @@ const copyBytes = (b: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call
 
 type Encoding = BufferEncoding | 'buffer' | undefined;
 
-function chunkBytes(chunk: unknown, encoding: Encoding, copy: boolean): Uint8Array | null {
+/** The bytes of a chunk pushed or written: the chunk itself (or a copy), or a string encoded as the socket encodes it. */
+export function chunkBytes(chunk: unknown, encoding: Encoding, copy: boolean): Uint8Array | null {
   if (typeof chunk === 'string') {
     return Buffer.from(chunk, encoding && encoding !== 'buffer' ? encoding : 'utf8');
   }

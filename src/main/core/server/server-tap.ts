@@ -16,6 +16,7 @@
  * a script might reuse its array); a corked batch is reported part by part.
  */
 import type { Duplex } from 'node:stream';
+import { chunkBytes } from '../capture/tap';
 
 type Encoding = BufferEncoding | 'buffer' | undefined;
 type WriteCallback = (error?: Error | null) => void;
@@ -51,16 +52,9 @@ function tappedPush(this: TappedSocket, chunk: unknown, encoding?: Encoding): bo
   return target.tappedRead(this, chunk as Buffer, encoding);
 }
 
-/** The bytes of a written chunk: the chunk itself, or a string encoded as the socket will encode it. */
-function bytesOf(chunk: unknown, encoding: Encoding): Uint8Array | null {
-  if (typeof chunk === 'string') return Buffer.from(chunk, encoding && encoding !== 'buffer' ? encoding : 'utf8');
-  if (chunk instanceof Uint8Array) return chunk;
-  return null;
-}
-
 function tappedWrite(this: TappedSocket, chunk: unknown, encoding: Encoding, cb: WriteCallback): void {
   const target = this[kTarget];
-  const bytes = bytesOf(chunk, encoding);
+  const bytes = chunkBytes(chunk, encoding, false);
   if (bytes && bytes.length > 0) target.tappedWrite(bytes);
   target.tapWrite.call(this, chunk, encoding, cb);
 }
@@ -69,7 +63,7 @@ function tappedWritev(this: TappedSocket, chunks: Array<{ chunk: unknown; encodi
   const target = this[kTarget];
   // One writev is one hand-over to the handle (ws corks a header and its payload): its parts, in order.
   for (let i = 0; i < chunks.length; i++) {
-    const bytes = bytesOf(chunks[i].chunk, chunks[i].encoding);
+    const bytes = chunkBytes(chunks[i].chunk, chunks[i].encoding, false);
     if (bytes && bytes.length > 0) target.tappedWrite(bytes);
   }
   target.tapWritev!.call(this, chunks, cb);
