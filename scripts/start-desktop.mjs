@@ -2,6 +2,7 @@
 // fetched on first start, not at npm install), then build and start the app.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 let electronPath;
@@ -16,7 +17,10 @@ try {
   );
   process.exit(1);
 }
-const result = spawnSync(process.execPath, [require.resolve('electron-vite/bin/electron-vite.js'), 'preview', ...process.argv.slice(2)], {
+// electron-vite's package exports only its API, so its CLI is found through the bin entry of its manifest.
+const electronVitePackage = require.resolve('electron-vite/package.json');
+const electronViteCli = join(dirname(electronVitePackage), require(electronVitePackage).bin['electron-vite']);
+const result = spawnSync(process.execPath, [electronViteCli, 'preview', ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: { ...process.env, ELECTRON_EXEC_PATH: electronPath },
 });
