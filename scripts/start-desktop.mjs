@@ -1,12 +1,19 @@
 // npm start: make sure Electron's binary is there (since Electron 42 it is
 // fetched on first start, not at npm install), then build and start the app.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
-let electronPath;
-try {
+// A binary named here (an Electron installed elsewhere, or a test's stand-in)
+// is used as it is, and nothing is downloaded.
+let electronPath = process.env.FRAMESCOPE_ELECTRON_BINARY;
+if (electronPath && !existsSync(electronPath)) {
+  console.error(`Framescope: FRAMESCOPE_ELECTRON_BINARY names ${electronPath}, which does not exist.`);
+  process.exit(1);
+}
+if (!electronPath) try {
   // Requiring the package downloads the binary when it is missing.
   electronPath = require('electron');
 } catch (error) {
