@@ -4,21 +4,12 @@
  * is skipped, and says why.
  */
 import { _electron as electron, expect, test } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { installedElectronBinary } from '../scripts/electron-binary.mjs';
 
-function installedElectron(): string | null {
-  // Not require('electron'): since Electron 42 that starts a download when the binary is missing.
-  const pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  const pathFile = join(pkgDir, 'path.txt');
-  if (!existsSync(pathFile)) return null;
-  const binary = join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
-  return existsSync(binary) ? binary : null;
-}
-
-const executablePath = installedElectron();
+const executablePath = installedElectronBinary();
 const SKIP_REASON =
   "Electron's binary is not installed here (node_modules/electron/dist is missing; it is fetched on first start and this machine cannot reach its download host)";
 if (!executablePath) console.log(`[electron] skipped: ${SKIP_REASON}`);

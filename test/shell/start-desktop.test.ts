@@ -7,10 +7,12 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { installedElectronBinary } from '../../scripts/electron-binary.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -55,6 +57,15 @@ function runStart(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: numbe
   );
 }
 
+/** A loopback port that was just free: nothing answers there. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as { port: number };
+  await new Promise((closed) => server.close(closed));
+  return port;
+}
+
 describe('npm start (scripts/start-desktop.mjs)', () => {
   it('runs `electron-vite preview` with the named binary, which starts the built app from the project root', async () => {
     const { binary, record } = fakeElectron(mkdtempSync(join(tmpdir(), 'framescope-start-')), 7);
@@ -85,4 +96,29 @@ describe('npm start (scripts/start-desktop.mjs)', () => {
     expect(run.stderr).toBe(`Framescope: FRAMESCOPE_ELECTRON_BINARY names ${missing}, which does not exist.\n`);
     expect(run.stdout).toBe('');
   });
+
+  // Where the binary is installed, npm start has nothing to fetch: this case cannot arise there.
+  it.skipIf(installedElectronBinary() !== null)(
+    'says what failed and what to do, with no stack trace, when the binary is missing and cannot be fetched',
+    async () => {
+      // Electron's download step reads its mirror and cache from these; nothing answers at the mirror.
+      const mirror = `http://127.0.0.1:${await closedPort()}/`;
+      const run = await runStart([], {
+        FRAMESCOPE_ELECTRON_BINARY: '',
+        ELECTRON_MIRROR: mirror,
+        npm_config_electron_mirror: mirror,
+        electron_config_cache: mkdtempSync(join(tmpdir(), 'framescope-electron-cache-')),
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          "^Framescope: fetching Electron's binary \\(once, on first start\\)…\n" +
+            "Framescope: Electron's binary is not installed, and fetching it failed \\([^\\n]+\\)\\.\n" +
+            "Check the network route to Electron's download host, or run Framescope in a browser instead:\n" +
+            '  npm run web\n$',
+        ),
+      );
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+    },
+  );
 });
