@@ -219,7 +219,7 @@ export class BrowserWindow implements Pick<Electron.BrowserWindow, 'loadURL' | '
     return this as unknown as Electron.BrowserWindow;
   }
 
-  /** The channels the page's frame would invoke from, as this window's main frame. */
+  /** Invokes a command channel as `frame` of this window would (the preload's ipcRenderer is the main frame). */
   invokeAs(frame: InvokeSender['senderFrame'], channel: string, ...args: unknown[]): Promise<unknown> {
     return invokeMain(channel, { sender: this.webContents, senderFrame: frame }, args);
   }
@@ -284,7 +284,6 @@ function rendererModules(win: BrowserWindow) {
 /** What the shell handed to Electron, for a test to assert and exercise. */
 export const standIn = {
   userData,
-  ready,
   quitRequested,
   windows: windows as readonly BrowserWindow[],
   sessionHooks: sessionHooks as Readonly<typeof sessionHooks>,
