@@ -53,8 +53,12 @@ test('shows a refused connection in words and keeps working', async ({ page }) =
   await expect(page.getByTestId('server-start')).toBeEnabled();
 });
 
-test('the page is refused without the launch token', async ({ page }) => {
+test('without the launch token the page says where to find it, and the bridge stays shut', async ({ page }) => {
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
   const response = await page.goto(host.origin + '/');
-  expect(response?.status()).toBe(401);
-  await expect(page.locator('body')).toContainText('launch token');
+  expect(response?.status()).toBe(200);
+  await expect(page.getByTestId('missing-token')).toContainText('launch token');
+  await expect(page.getByTestId('missing-token')).toContainText('framescope web');
+  expect(sockets).toEqual([]);
 });

@@ -31,12 +31,12 @@ afterEach(() => {
   (globalThis as { WebSocket?: unknown }).WebSocket = realWebSocket;
 });
 
-const location = { protocol: 'http:', host: '127.0.0.1:5000', search: '?token=t0k' };
+const location = { protocol: 'http:', host: '127.0.0.1:5000' };
 
 describe("the renderer's browser bridge", () => {
   it('answers a call whose reply arrives damaged with an error, and keeps serving the next call', async () => {
     (globalThis as { WebSocket?: unknown }).WebSocket = FakeSocket;
-    const api = createBrowserBridge(location);
+    const api = createBrowserBridge(location, 't0k');
     const socket = FakeSocket.last!;
     expect(socket.url).toBe('ws://127.0.0.1:5000/bridge?token=t0k');
 

@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,12 +26,33 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
 }
 
 /** Try a bridge upgrade; resolves with the HTTP status of a refusal or 101. */
-function upgrade(query: string, origin: string | undefined): Promise<{ status: number; ws?: WebSocket }> {
+function upgrade(query: string, origin: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; ws?: WebSocket }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/bridge${query}`, origin ? { origin } : {});
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/bridge${query}`, { headers, ...(origin ? { origin } : {}) });
     ws.on('open', () => resolve({ status: 101, ws }));
     ws.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode! }));
     ws.on('error', () => undefined);
+  });
+}
+
+/** An upgrade request written by hand (ws always sends an Origin when asked, never leaves it out on purpose); resolves with the whole answer. */
+function rawUpgrade(target: string, origin?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(host.port, '127.0.0.1', () => {
+      socket.write(
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${origin ? `Origin: ${origin}\r\n` : ''}\r\n`,
+      );
+    });
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+      // Accepted: the bridge keeps the socket open, so the answer ends with its head.
+      if (answer.startsWith('HTTP/1.1 101') && answer.includes('\r\n\r\n')) socket.destroy();
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
   });
 }
 
@@ -53,45 +75,62 @@ describe('browser host', () => {
     expect(host.url).toContain(host.token);
   });
 
-  it('serves the app with the token, and sets it as a SameSite cookie', async () => {
-    const res = await get(`/?token=${host.token}`);
-    expect(res.status).toBe(200);
-    expect(res.body).toContain('<title>Framescope</title>');
-    expect(String(res.headers['set-cookie'])).toMatch(/framescope_token=.*HttpOnly; SameSite=Strict/);
-    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+  it('serves the page and its assets without the token, and never sets a cookie', async () => {
+    for (const path of ['/', `/?token=${host.token}`, '/index.html']) {
+      const res = await get(path);
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('<title>Framescope</title>');
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+    }
   });
 
-  it('refuses a request without a token', async () => {
-    const res = await get('/');
-    expect(res.status).toBe(401);
-    expect(res.body).not.toContain('<title>');
+  it('ignores a token cookie: the bridge takes the token only from its URL', async () => {
+    const { status } = await upgrade('', `http://127.0.0.1:${host.port}`, { Cookie: `framescope_token=${host.token}` });
+    expect(status).toBe(401);
   });
 
-  it('refuses a request with a wrong token', async () => {
-    const res = await get(`/?token=${'x'.repeat(host.token.length)}`);
-    expect(res.status).toBe(401);
-  });
-
-  it('refuses a foreign Origin even with the right token', async () => {
-    const res = await get(`/?token=${host.token}`, { Origin: 'http://evil.example' });
+  it('refuses a foreign Origin', async () => {
+    const res = await get('/', { Origin: 'http://evil.example' });
     expect(res.status).toBe(403);
     expect(res.body).toMatch(/Origin 'http:\/\/evil.example' is not allowed/);
+    expect((await get('/', { Origin: 'null' })).status).toBe(403);
+    // Another port of the same machine is another origin (RFC 6454 §4).
+    expect((await get('/', { Origin: 'http://127.0.0.1:1' })).status).toBe(403);
   });
 
-  it('refuses a rebinding Host header even with the right token', async () => {
-    const res = await get(`/?token=${host.token}`, { Host: `evil.example:${host.port}` });
+  it('refuses a rebinding Host header', async () => {
+    const res = await get('/', { Host: `evil.example:${host.port}` });
     expect(res.status).toBe(403);
-  });
-
-  it('accepts the token from the cookie for assets', async () => {
-    const res = await get('/index.html', { Cookie: `framescope_token=${host.token}` });
-    expect(res.status).toBe(200);
+    expect((await upgrade(`?token=${host.token}`, `http://127.0.0.1:${host.port}`, { Host: `evil.example:${host.port}` })).status).toBe(403);
   });
 
   it('refuses a bridge upgrade without a token, with a wrong one, and from a foreign Origin', async () => {
     expect((await upgrade('', `http://127.0.0.1:${host.port}`)).status).toBe(401);
     expect((await upgrade('?token=nope', `http://127.0.0.1:${host.port}`)).status).toBe(401);
     expect((await upgrade(`?token=${host.token}`, 'http://evil.example')).status).toBe(403);
+  });
+
+  it('refuses a bridge upgrade with the right token but no Origin (a script replaying a stolen token)', async () => {
+    const refused = await rawUpgrade(`/bridge?token=${host.token}`);
+    expect(refused.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    expect(refused).toContain('needs an Origin header');
+  });
+
+  it('never echoes the token in a refusal or an error page', async () => {
+    const answers = [
+      (await get(`/no-such-file?token=${host.token}`)).body,
+      (await get(`/?token=${host.token}`, { Origin: 'http://evil.example' })).body,
+      (await get(`/?token=${host.token}`, { Host: `evil.example:${host.port}` })).body,
+      await rawUpgrade(`/bridge?token=${host.token}`),
+      await rawUpgrade(`/elsewhere?token=${host.token}`, `http://127.0.0.1:${host.port}`),
+      await rawUpgrade(`/bridge?token=${host.token}x`, `http://127.0.0.1:${host.port}`),
+    ];
+    for (const answer of answers) {
+      expect(answer.length).toBeGreaterThan(0);
+      expect(answer).not.toContain(host.token);
+    }
   });
 
   it('bridges commands and event batches for a same-origin client with the token', async () => {

@@ -1,14 +1,19 @@
 /**
  * Who may talk to the browser host. The host can read local files (log tails)
  * and open sockets on the person's behalf, so any page on the web that guesses
- * the port must be refused: every request needs the per-launch token, and
- * browser requests from a foreign Origin (or a rebinding Host) are refused even
- * with it.
+ * the port must be refused. Every request must name this host (Host, against
+ * DNS rebinding) and come from no other origin. The bridge, where all the
+ * power is, also needs the per-launch token and an Origin: browsers always
+ * send Origin on WebSocket upgrades (RFC 6455 §4.1 item 8), so an upgrade
+ * without one is a script replaying a stolen token.
+ *
+ * The token never travels in a cookie: cookies do not keep ports apart
+ * (RFC 6265 §8.5), so every other server on 127.0.0.1 the browser visits would
+ * receive it. The page and its assets hold no secret and are served without it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const TOKEN_COOKIE = 'framescope_token';
 export const TOKEN_PARAM = 'token';
 
 export function newLaunchToken(): string {
@@ -23,6 +28,9 @@ export interface AccessPolicy {
   allowedHosts: string[];
 }
 
+/** What a request asks for: the page and its assets, or the bridge (which needs the token). */
+export type AccessKind = 'asset' | 'bridge';
+
 export function allowedHostsFor(host: string, port: number): string[] {
   const hosts = new Set([`${host}:${port}`]);
   if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
@@ -33,50 +41,41 @@ export function allowedHostsFor(host: string, port: number): string[] {
   return [...hosts];
 }
 
-function tokenEquals(candidate: string | undefined, token: string): boolean {
+function tokenEquals(candidate: string | null, token: string): boolean {
   if (!candidate) return false;
   const a = Buffer.from(candidate);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function tokenFromRequest(req: IncomingMessage): string | undefined {
-  const url = new URL(req.url ?? '/', 'http://placeholder');
-  const fromQuery = url.searchParams.get(TOKEN_PARAM);
-  if (fromQuery) return fromQuery;
-  const cookie = req.headers.cookie;
-  if (!cookie) return undefined;
-  for (const part of cookie.split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === TOKEN_COOKIE) return rest.join('=');
-  }
-  return undefined;
+function tokenFromRequest(req: IncomingMessage): string | null {
+  return new URL(req.url ?? '/', 'http://placeholder').searchParams.get(TOKEN_PARAM);
 }
 
-export function checkAccess(req: IncomingMessage, policy: AccessPolicy): AccessDecision {
+/** The host:port of an http: origin, lower-cased; '' for anything else. */
+function originHostOf(origin: string): string {
+  try {
+    const parsed = new URL(origin);
+    return parsed.protocol === 'http:' ? parsed.host.toLowerCase() : '';
+  } catch {
+    return '';
+  }
+}
+
+export function checkAccess(req: IncomingMessage, policy: AccessPolicy, kind: AccessKind): AccessDecision {
   const host = req.headers.host;
   // DNS rebinding: a hostile name resolving to 127.0.0.1 still carries its own Host.
   if (!host || !policy.allowedHosts.includes(host.toLowerCase())) {
     return { allowed: false, status: 403, reason: `Host '${host ?? ''}' is not this Framescope host` };
   }
   const origin = req.headers.origin;
-  // Browsers send Origin on WebSocket upgrades and cross-origin requests; a
-  // same-origin page load may omit it. Anything present must be our own origin.
-  if (origin !== undefined && origin !== 'null') {
-    let originHost: string;
-    try {
-      const parsed = new URL(origin);
-      originHost = parsed.protocol === 'http:' ? parsed.host : '';
-    } catch {
-      originHost = '';
-    }
-    if (!policy.allowedHosts.includes(originHost.toLowerCase())) {
-      return { allowed: false, status: 403, reason: `Origin '${origin}' is not allowed` };
-    }
-  } else if (origin === 'null') {
-    return { allowed: false, status: 403, reason: "Origin 'null' is not allowed" };
+  if (origin === undefined) {
+    // A same-origin page load may omit Origin; a browser's WebSocket upgrade never does.
+    if (kind === 'bridge') return { allowed: false, status: 403, reason: 'a bridge connection needs an Origin header (browsers always send one)' };
+  } else if (!policy.allowedHosts.includes(originHostOf(origin))) {
+    return { allowed: false, status: 403, reason: `Origin '${origin}' is not allowed` };
   }
-  if (!tokenEquals(tokenFromRequest(req), policy.token)) {
+  if (kind === 'bridge' && !tokenEquals(tokenFromRequest(req), policy.token)) {
     return { allowed: false, status: 401, reason: 'missing or wrong launch token: open the URL Framescope printed' };
   }
   return { allowed: true };

@@ -1,8 +1,9 @@
 /**
  * The browser host: serves the built renderer over HTTP on 127.0.0.1 and
  * bridges the same contract as Electron IPC over a WebSocket at /bridge.
- * Every request needs the per-launch token (query on the first load, then an
- * HttpOnly SameSite=Strict cookie) and a same-origin Origin.
+ * Every request must name this host and come from no other origin; the bridge
+ * also needs the per-launch token, which the page passes in the bridge URL
+ * (access-policy.ts says why no cookie carries it).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,7 @@ import { fail } from '../../shared/result';
 import type { ChangeListener } from '../core/app/changes';
 import type { CaptureStore } from '../core/capture/capture-store';
 import { EventBatcher } from '../core/capture/event-batcher';
-import { allowedHostsFor, checkAccess, newLaunchToken, TOKEN_COOKIE, type AccessPolicy } from './access-policy';
+import { allowedHostsFor, checkAccess, newLaunchToken, type AccessPolicy } from './access-policy';
 import { BRIDGE_PATH, encodeReply, parseBridgeCall } from '../../shared/bridge-protocol';
 import { serveStatic } from './static-files';
 
@@ -61,7 +62,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const { workspace } = options;
 
   const server: Server = createServer((req, res) => {
-    const decision = checkAccess(req, policy);
+    const decision = checkAccess(req, policy, 'asset');
     if (!decision.allowed) {
       res.writeHead(decision.status, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
       res.end(`Framescope refused this request: ${decision.reason}\n`);
@@ -73,13 +74,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return;
     }
     const path = new URL(req.url ?? '/', 'http://placeholder').pathname;
-    const cookie = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-    void serveStatic(options.rendererDir, path, res, { ...SECURITY_HEADERS, 'Set-Cookie': cookie });
+    void serveStatic(options.rendererDir, path, res, SECURITY_HEADERS);
   });
 
   const bridge = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const decision = checkAccess(req, policy);
+    const decision = checkAccess(req, policy, 'bridge');
     const path = new URL(req.url ?? '/', 'http://placeholder').pathname;
     if (!decision.allowed || path !== BRIDGE_PATH) {
       const status = decision.allowed ? 404 : decision.status;

@@ -1,7 +1,8 @@
 /**
  * The renderer's side of the browser host: the same FramescopeApi as the
  * Electron preload, spoken over one WebSocket to /bridge. The launch token
- * rides along from the page URL (the host also set it as a SameSite cookie).
+ * (see launch-token.ts) goes in the bridge URL's query: the upgrade is a
+ * same-origin request, so only the host that served this page sees it.
  */
 import { BRIDGE_PATH, damagedReplyId, decodeReply, type BridgeReply } from '../../../shared/bridge-protocol';
 import {
@@ -13,15 +14,13 @@ import {
 } from '../../../shared/contract';
 import { fail, type Result } from '../../../shared/result';
 
-/** Where the page was loaded from: the host to reach and the launch token in its query. */
+/** Where the page was loaded from: the host to reach. */
 export interface PageLocation {
   protocol: string;
   host: string;
-  search: string;
 }
 
-export function createBrowserBridge(location: PageLocation): FramescopeApi {
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+export function createBrowserBridge(location: PageLocation, token: string): FramescopeApi {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}?token=${encodeURIComponent(token)}`;
   const listeners = new Set<(batch: EventBatch) => void>();
   const pending = new Map<number, (result: Result<unknown>) => void>();
