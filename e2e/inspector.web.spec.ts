@@ -272,6 +272,50 @@ test('exports HAR and NDJSON for download, and opens a Chrome DevTools HAR offli
   await expect(page.getByTestId('composer')).toHaveCount(0);
 });
 
+test('an export leaves credentials out unless the person ticks "Include secrets"', async ({ page }) => {
+  await page.goto(host.url);
+  await page.getByTestId('server-port').fill('0');
+  await page.getByTestId('server-start').click();
+  const port = new URL((await page.getByTestId('server-url').first().textContent())!).port;
+  await page.getByTestId('client-url').fill(`ws://ada:pw-s3cret@127.0.0.1:${port}/echo?access_token=tok-123`);
+  await page.getByTestId('client-connect').click();
+  await expect(page.getByTestId('connection-state').first()).toHaveText('open');
+  await send(page, 'secret-free message');
+  await expect(page.getByTestId('frame-row')).toHaveCount(2);
+  const basic = Buffer.from('ada:pw-s3cret').toString('base64');
+
+  await page.getByTestId('open-export').click();
+  const download = async (): Promise<string> => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+    return readFileSync((await file.path())!, 'utf8');
+  };
+  const redacted = await download();
+  expect(redacted).not.toContain(basic);
+  expect(redacted).not.toContain('tok-123');
+  const entry = JSON.parse(redacted).log.entries[0];
+  expect(entry.request.url).toMatch(/\/echo\?access_token=<redacted>$/);
+  expect(entry.request.headers).toContainEqual({ name: 'Authorization', value: '<redacted>' });
+
+  // A header the person marks secret (here one every handshake has) is redacted too.
+  await page.getByTestId('export-secret-headers').fill('sec-websocket-key');
+  const marked = JSON.parse(await download()).log.entries[0];
+  expect(marked.request.headers.find((h: { name: string }) => h.name.toLowerCase() === 'sec-websocket-key').value).toBe('<redacted>');
+  await page.getByTestId('export-secret-headers').fill('X:Bad');
+  await page.getByTestId('export-download').click();
+  await expect(page.getByTestId('export-error')).toContainText('"X:Bad" is not a header name');
+
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.getByTestId('export-popover').screenshot({ path: test.info().outputPath(`export-secrets-${scheme}.png`) });
+  }
+
+  await page.getByTestId('export-include-secrets').check();
+  await expect(page.getByTestId('export-secret-headers')).toBeDisabled();
+  const included = await download();
+  expect(included).toContain(basic);
+  expect(included).toContain('tok-123');
+});
+
 test('log lines sit among the frames on one timeline', async ({ page }) => {
   await connectToEcho(page);
   await send(page, 'before the log line');

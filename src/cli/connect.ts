@@ -9,6 +9,10 @@
  * handshake — and exits 1. Human notes (proxy, redirects, the ping's round trip) go to
  * stderr.
  *
+ * Secrets (Authorization, Cookie, API-key headers, URL credentials; shared/secrets.ts) are
+ * written as "<redacted>" on stdout and in --record unless --include-secrets is given;
+ * --secret-header NAME marks more headers secret.
+ *
  * Order of work: connect; send each --send / --send-hex in the order given; --ping;
  * then each line of stdin as a text message (stdin is read when it is not a terminal,
  * or when nothing else was given to send); after stdin ends, wait --wait ms; close with
@@ -19,6 +23,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { secretsRedactor, type Redactor } from '../shared/secrets';
 import type { HandshakeView } from '../shared/contract/client';
 import type { ConnectionInfo, FlowDirection } from '../shared/records';
 import { buildHar, serializeHar, type HarMessage } from '../main/core/capture/har';
@@ -34,10 +39,14 @@ import type { CliIo } from './main';
 const USAGE = `Usage: framescope connect URL [-H 'Name: value']… [--subprotocol P]… [--insecure]
          [--ca FILE] [--cert FILE --key FILE] [--proxy URL] [--send TEXT]… [--send-hex HEX]…
          [--ping [PAYLOAD]] [--close CODE[:REASON]] [--wait MS] [--record FILE.har]
+         [--secret-header NAME]… [--include-secrets]
 
 Prints the handshake and every frame as NDJSON on stdout; lines on stdin are sent as text messages.
 --wait MS keeps the connection open MS milliseconds after the last message, for the answers
 (default 0: close at once; a server may then drop answers still in flight).
+Authorization, Cookie, Set-Cookie, API-key headers and URL credentials are written as
+"<redacted>" (on stdout and in --record); --secret-header NAME hides more headers,
+--include-secrets writes them all as they are.
 `;
 
 /** The capture store only feeds the decoders here; a small budget is plenty. */
@@ -57,6 +66,7 @@ interface Parsed {
   close: { code: number; reason: string };
   waitMs: number;
   record?: string;
+  secrets: Redactor;
 }
 
 /**
@@ -102,6 +112,8 @@ function parse(argv: string[]): { ok: true; value: Parsed } | { ok: false; error
         close: { type: 'string' },
         wait: { type: 'string' },
         record: { type: 'string' },
+        'secret-header': { type: 'string', multiple: true },
+        'include-secrets': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -140,6 +152,8 @@ function parse(argv: string[]): { ok: true; value: Parsed } | { ok: false; error
     if (!/^\d+$/.test(values.wait) || !Number.isSafeInteger(waitMs)) return { ok: false, error: `--wait: '${values.wait}' is not a whole number of milliseconds` };
   }
   if ((values.cert === undefined) !== (values.key === undefined)) return { ok: false, error: '--cert and --key go together (a client certificate needs its private key)' };
+  const secrets = secretsRedactor({ includeSecrets: values['include-secrets'] === true, secretHeaders: values['secret-header'] });
+  if (!secrets.ok) return { ok: false, error: secrets.error.replace(/^secretHeaders/, '--secret-header') };
   return {
     ok: true,
     value: {
@@ -156,30 +170,32 @@ function parse(argv: string[]): { ok: true; value: Parsed } | { ok: false; error
       close,
       waitMs,
       record: values.record,
+      secrets: secrets.value,
     },
   };
 }
 
-function handshakeRecord(view: HandshakeView): Record<string, unknown> {
+function handshakeRecord(view: HandshakeView, secrets: Redactor): Record<string, unknown> {
   const record: Record<string, unknown> = {
     type: 'handshake',
-    request: view.request ? { method: view.request.method, url: view.request.url, headers: view.request.headers } : null,
-    response: view.response ? { status: view.response.status, headers: view.response.headers } : null,
-    checks: view.checks,
+    request: view.request ? { method: view.request.method, url: secrets.url(view.request.url), headers: secrets.headers(view.request.headers) } : null,
+    response: view.response ? { status: view.response.status, headers: secrets.headers(view.response.headers) } : null,
+    // A check's detail may quote the request target, query included.
+    checks: view.checks.map((check) => ({ ...check, detail: secrets.url(check.detail) })),
   };
   if (view.subprotocol !== undefined) record.subprotocol = view.subprotocol;
   if (view.extensions !== undefined) record.extensions = view.extensions;
-  if (view.hops.length > 1) record.hops = view.hops;
+  if (view.hops.length > 1) record.hops = view.hops.map((hop) => ({ ...hop, url: secrets.url(hop.url) }));
   return record;
 }
 
-function errorRecord(message: string, view?: HandshakeView): Record<string, unknown> {
-  const record: Record<string, unknown> = { type: 'error', message };
+function errorRecord(message: string, secrets: Redactor, view?: HandshakeView): Record<string, unknown> {
+  const record: Record<string, unknown> = { type: 'error', message: secrets.text(message) };
   const r = view?.response;
   if (r && r.status !== 101) {
     record.status = r.status;
     record.statusText = r.statusText;
-    record.headers = r.headers;
+    record.headers = secrets.headers(r.headers);
     record.body = r.body ?? '';
   }
   return record;
@@ -199,8 +215,9 @@ export async function runConnect(argv: string[], io: CliIo): Promise<number> {
   const emit = (record: unknown): void => {
     io.stdout.write(`${JSON.stringify(record)}\n`);
   };
+  // Notes name URLs; their credentials (an access_token in the query) stay out of them too.
   const note = (text: string): void => {
-    io.stderr.write(`framescope: ${text}\n`);
+    io.stderr.write(`framescope: ${args.secrets.text(text)}\n`);
   };
 
   const prepared = await prepareConnection({
@@ -211,7 +228,7 @@ export async function runConnect(argv: string[], io: CliIo): Promise<number> {
     proxy: args.proxy ?? 'env',
   });
   if (!prepared.ok) {
-    emit(errorRecord(prepared.error));
+    emit(errorRecord(prepared.error, args.secrets));
     return 2;
   }
   for (const warning of prepared.value.warnings) note(warning);
@@ -269,7 +286,7 @@ export async function runConnect(argv: string[], io: CliIo): Promise<number> {
           messages,
         },
       ],
-      { creator: { name: 'Framescope', version: 'cli' } },
+      { creator: { name: 'Framescope', version: 'cli' }, secrets: args.secrets },
     );
     try {
       await writeFile(args.record, serializeHar(har));
@@ -281,11 +298,11 @@ export async function runConnect(argv: string[], io: CliIo): Promise<number> {
   const info = await session.connect();
   if (info.state !== 'open') {
     queue = null;
-    emit(errorRecord(info.error ?? `could not connect to ${prepared.value.url}`, session.handshakeView()));
+    emit(errorRecord(info.error ?? `could not connect to ${prepared.value.url}`, args.secrets, session.handshakeView()));
     await writeHar();
     return 1;
   }
-  emit(handshakeRecord(session.handshakeView()));
+  emit(handshakeRecord(session.handshakeView(), args.secrets));
   for (const record of queue) emit(record);
   queue = null;
 
@@ -302,7 +319,7 @@ export async function runConnect(argv: string[], io: CliIo): Promise<number> {
         note(`pong after ${rtt.toFixed(3)} ms`);
       } catch (error) {
         failed = true;
-        emit(errorRecord(`ping: ${(error as Error).message}`));
+        emit(errorRecord(`ping: ${(error as Error).message}`, args.secrets));
       }
     }
     const readStdin = !(io.stdin as { isTTY?: boolean }).isTTY || (args.sends.length === 0 && args.ping === undefined);
@@ -310,16 +327,16 @@ export async function runConnect(argv: string[], io: CliIo): Promise<number> {
     if (isOpen() && args.waitMs > 0) await Promise.race([closed, delay(args.waitMs)]);
   } catch (error) {
     failed = true;
-    emit(errorRecord((error as Error).message));
+    emit(errorRecord((error as Error).message, args.secrets));
   }
   if (isOpen()) {
     const r = session.close({ code: args.close.code, reason: args.close.reason, allowInvalid: true });
-    if (!r.ok) emit(errorRecord(r.error));
+    if (!r.ok) emit(errorRecord(r.error, args.secrets));
   }
   await Promise.race([closed, delay(CLOSE_WAIT_MS + 500)]);
   await writeHar();
   if (last?.state === 'failed') {
-    emit(errorRecord(last.error ?? 'the connection failed'));
+    emit(errorRecord(last.error ?? 'the connection failed', args.secrets));
     return 1;
   }
   return failed ? 1 : 0;

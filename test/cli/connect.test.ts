@@ -145,6 +145,48 @@ describe('framescope connect', () => {
     }
   });
 
+  it('writes secrets as <redacted> on stdout, on stderr and in --record, unless --include-secrets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fs-cli-secrets-'));
+    const url = `ws://ada:pw-s3cret@127.0.0.1:${plain.port}/echo?access_token=tok-123&tag=secrets`;
+    const headers = ['-H', 'Cookie: sid=cookie-456', '-H', 'X-Api-Key: key-789', '-H', 'X-Custom: custom-000'];
+    const basic = Buffer.from('ada:pw-s3cret').toString('base64');
+    const secrets = ['pw-s3cret', basic, 'tok-123', 'cookie-456', 'key-789'];
+    const everything = (run: Run, har: string) => `${JSON.stringify(run.records)}\n${run.stderr}\n${readFileSync(har, 'utf8')}`;
+
+    const redacted = await connect([url, ...headers, '--secret-header', 'x-custom', '--send', 'hi', '--record', join(dir, 'redacted.har')]);
+    expect(redacted.code).toBe(0);
+    const shown = everything(redacted, join(dir, 'redacted.har'));
+    for (const secret of [...secrets, 'custom-000']) expect(shown).not.toContain(secret);
+    const request = (redacted.records[0] as { request: { url: string; headers: Array<[string, string]> } }).request;
+    expect(request.url).toBe(`ws://127.0.0.1:${plain.port}/echo?access_token=<redacted>&tag=secrets`);
+    expect(request.headers.filter(([, v]) => v === '<redacted>').map(([n]) => n.toLowerCase()).sort()).toEqual(['authorization', 'cookie', 'x-api-key', 'x-custom']);
+    // The server still got the real credentials: only what Framescope writes is redacted.
+    expect((await plain.waitFor((e) => e.event === 'open' && String(e.path).includes('tag=secrets'))).path).toContain('access_token=tok-123');
+
+    const included = await connect([url, ...headers, '--include-secrets', '--send', 'hi', '--record', join(dir, 'included.har')]);
+    expect(included.code).toBe(0);
+    const all = everything(included, join(dir, 'included.har'));
+    for (const secret of [...secrets.slice(1), 'custom-000']) expect(all).toContain(secret);
+
+    const badName = await connect([url, '--secret-header', 'X Bad']);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toMatch(/--secret-header: "X Bad" is not a header name/);
+  });
+
+  it('redacts the headers of a refused handshake in its error record', async () => {
+    const refusing = await startRawPeer((_h, s) =>
+      s.end('HTTP/1.1 401 Unauthorized\r\nSet-Cookie: session=cookie-from-server\r\nWWW-Authenticate: Basic realm="x"\r\nContent-Length: 0\r\n\r\n'),
+    );
+    try {
+      const run = await connect([`ws://127.0.0.1:${refusing.port}/?access_token=tok-123`, '-H', 'Authorization: Bearer bearer-abc']);
+      expect(run.code).toBe(1);
+      expect(JSON.stringify(run.records) + run.stderr).not.toMatch(/cookie-from-server|tok-123|bearer-abc/);
+      expect(run.records[0]).toMatchObject({ type: 'error', status: 401, headers: expect.arrayContaining([['Set-Cookie', '<redacted>']]) });
+    } finally {
+      await refusing.stop();
+    }
+  });
+
   it('prints connection failures as error records, and usage errors on stderr with exit 2', async () => {
     const refused = await connect(['ws://127.0.0.1:1/']);
     expect(refused).toMatchObject({ code: 1, records: [{ type: 'error', message: 'Connection refused by 127.0.0.1:1: nothing is listening on that port' }] });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildHar, buildHarEntry, parseHar, serializeHar, type HarConnectionInput } from '../../src/main/core/capture/har';
+import { secretsRedactor, type Redactor } from '../../src/shared/secrets';
+
+const KEEP_SECRETS = (secretsRedactor({ includeSecrets: true }) as { ok: true; value: Redactor }).value;
 
 const started = Date.UTC(2024, 4, 1, 12, 0, 0, 123);
 const t0 = started / 1000;
@@ -43,7 +46,7 @@ function echoConnection(): HarConnectionInput {
 
 describe('buildHar', () => {
   it('writes entries the way Chrome DevTools exports WebSockets', () => {
-    const har = buildHar([echoConnection()], { creator: { name: 'Framescope', version: '0.1.0' } });
+    const har = buildHar([echoConnection()], { creator: { name: 'Framescope', version: '0.1.0' }, secrets: KEEP_SECRETS });
     expect(har.log).toMatchObject({ version: '1.2', creator: { name: 'Framescope', version: '0.1.0' }, pages: [] });
     const e = har.log.entries[0];
     expect(e._resourceType).toBe('websocket');
@@ -80,6 +83,28 @@ describe('buildHar', () => {
     expect(e.connection).toBe('4242');
   });
 
+  it('redacts secrets unless asked to keep them, still counting the head that went over the wire', () => {
+    const input = echoConnection();
+    input.url = 'wss://ada:s3cret@echo.example/chat?access_token=tok-1&room=1';
+    input.request.headers.push(['Authorization', 'Basic YWRhOnMzY3JldA=='], ['X-Session', 'sess-9']);
+    input.response!.headers.push(['Set-Cookie', 'sid=new; HttpOnly'], ['Location', 'wss://ada:s3cret@elsewhere.example/']);
+    const marked = secretsRedactor({ secretHeaders: ['x-session'] });
+    if (!marked.ok) throw new Error(marked.error);
+    const e = buildHarEntry(input, { secrets: marked.value });
+    const text = JSON.stringify(e);
+    for (const secret of ['s3cret', 'tok-1', 'YWRhOnMzY3JldA==', 'sid=abc', 'abc', 'sess-9', 'sid=new']) expect(text).not.toContain(secret);
+    expect(e.request.url).toBe('wss://<redacted>@echo.example/chat?access_token=<redacted>&room=1');
+    expect(e.request.queryString).toEqual([{ name: 'access_token', value: '<redacted>' }, { name: 'room', value: '1' }]);
+    expect(e.request.cookies).toEqual([{ name: 'sid', value: '<redacted>' }, { name: 'theme', value: '<redacted>' }]);
+    expect(e.request.headers.filter((h) => h.value === '<redacted>').map((h) => h.name)).toEqual(['Cookie', 'Authorization', 'X-Session']);
+    expect(e.response.cookies).toEqual([{ name: 'sid', value: '<redacted>' }]);
+    expect(e.response.redirectURL).toBe('wss://<redacted>@elsewhere.example/');
+    expect(e.request.headersSize).toBe(buildHarEntry(input, { secrets: KEEP_SECRETS }).request.headersSize);
+    // No choice at all is the safe one.
+    expect(JSON.stringify(buildHarEntry(input))).not.toContain('s3cret');
+    expect(JSON.stringify(buildHarEntry(input, { secrets: KEEP_SECRETS }))).toContain('YWRhOnMzY3JldA==');
+  });
+
   it('includes control frames (base64, like any non-text opcode) when asked', () => {
     const e = buildHarEntry(echoConnection(), { includeControlFrames: true });
     expect(e._webSocketMessages.filter((m) => m.opcode >= 8)).toEqual([
@@ -107,7 +132,7 @@ describe('buildHar', () => {
 describe('parseHar', () => {
   it('round-trips what buildHar writes', () => {
     const input = echoConnection();
-    const parsed = parseHar(serializeHar(buildHar([input], { includeControlFrames: true })));
+    const parsed = parseHar(serializeHar(buildHar([input], { includeControlFrames: true, secrets: KEEP_SECRETS })));
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     const [c] = parsed.value.connections;

@@ -203,6 +203,54 @@ describe('export', () => {
     expect(readdirSync(dir)).toEqual(['capture.har']);
   });
 
+  it('writes secrets as <redacted> unless the person includes them, on both ends of a connection', async () => {
+    const ws = fresh();
+    const server = value(await ws.handlers.startServer({ port: 0, routes: [{ path: '/echo', app: 'echo' }] }));
+    const port = new URL(server.url).port;
+    const client = value(
+      await ws.handlers.connect({
+        url: `ws://ada:pw-s3cret@127.0.0.1:${port}/echo?access_token=tok-123&tag=x`,
+        headers: [
+          ['Cookie', 'sid=cookie-456'],
+          ['X-Api-Key', 'key-789'],
+          ['X-Custom', 'custom-000'],
+        ],
+      }),
+    );
+    value(await ws.handlers.sendText({ connectionId: client.id, text: 'hello' }));
+    await expect.poll(() => ws.store.stats().frames, { timeout: 5000 }).toBeGreaterThanOrEqual(4);
+    const secrets = ['pw-s3cret', Buffer.from('ada:pw-s3cret').toString('base64'), 'tok-123', 'cookie-456', 'key-789'];
+    const exported = async (request: Partial<Parameters<typeof ws.handlers.exportCapture>[0]>) =>
+      value(await ws.handlers.exportCapture({ format: 'har', ...request })).text!;
+
+    const redacted = await exported({});
+    for (const secret of secrets) expect(redacted).not.toContain(secret);
+    const entries = JSON.parse(redacted).log.entries as Array<{ request: { url: string; headers: Array<{ name: string; value: string }> } }>;
+    // The client's side and the embedded server's side both saw the credentials.
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      const header = (name: string) => entry.request.headers.find((h) => h.name.toLowerCase() === name)?.value;
+      expect([header('authorization'), header('cookie'), header('x-api-key')]).toEqual(['<redacted>', '<redacted>', '<redacted>']);
+      expect(header('x-custom')).toBe('custom-000');
+    }
+    expect(entries.map((e) => e.request.url)).toContainEqual(expect.stringMatching(/\/echo\?access_token=<redacted>&tag=x$/));
+
+    const marked = await exported({ secretHeaders: ['x-custom'] });
+    for (const secret of [...secrets, 'custom-000']) expect(marked).not.toContain(secret);
+
+    // (The password itself never travels: the client sends it as Basic credentials, RFC 7617.)
+    const included = await exported({ includeSecrets: true });
+    for (const secret of [...secrets.slice(1), 'custom-000']) expect(included).toContain(secret);
+
+    expect(await ws.handlers.exportCapture({ format: 'har', secretHeaders: ['X-Ok', 'Bad: name'] })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('"Bad: name" is not a header name'),
+    });
+    // NDJSON holds frames, not headers: nothing of the handshake is in it.
+    const ndjson = value(await ws.handlers.exportCapture({ format: 'ndjson' })).text!;
+    for (const secret of secrets) expect(ndjson).not.toContain(secret);
+  });
+
   it('says so when there is nothing to export', async () => {
     const ws = fresh();
     expect(await ws.handlers.exportCapture({ format: 'har' })).toMatchObject({ ok: false, error: expect.stringContaining('empty') });

@@ -149,6 +149,13 @@ export interface ExportRequest {
   includeControlFrames?: boolean;
   /** Replace a file already at `path`. Without it such an export is refused and the file is left as it was. */
   overwrite?: boolean;
+  /**
+   * Write Authorization, Cookie, API keys and URL credentials as they are. Without it they
+   * become "<redacted>" (shared/secrets.ts lists what counts).
+   */
+  includeSecrets?: boolean;
+  /** More header names to redact, beside the ones redacted by default. */
+  secretHeaders?: string[];
 }
 
 export interface ExportResult {

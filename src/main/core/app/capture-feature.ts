@@ -23,6 +23,7 @@ import type {
 import { PreviewWriter } from '../../../shared/preview';
 import type { PackedFrames } from '../../../shared/records';
 import { fail, ok, type Result } from '../../../shared/result';
+import { secretsRedactor } from '../../../shared/secrets';
 import type { CaptureStore } from '../capture/capture-store';
 import { writeHar, writeNdjson, type ChunkSink, type ExportContext, type ExportSummary } from '../capture/export';
 import { compileQuery, firstIdsAfter, messageAround } from '../capture/frame-filter';
@@ -306,11 +307,13 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     if (request.connectionIds !== undefined && (!Array.isArray(request.connectionIds) || !request.connectionIds.every((id) => typeof id === 'string'))) {
       return fail('connectionIds: a list of connection ids, or leave it out for all');
     }
+    const secrets = secretsRedactor({ includeSecrets: request.includeSecrets, secretHeaders: request.secretHeaders });
+    if (!secrets.ok) return secrets;
     if (store.nextId === store.firstId) return fail('there is nothing to export: the capture is empty');
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
     const fileName = `framescope-${stamp}.${request.format === 'har' ? 'har' : 'ndjson'}`;
     const ctx = this.exportContext(store);
-    const options = { connectionIds: request.connectionIds, includeControlFrames: request.includeControlFrames };
+    const options = { connectionIds: request.connectionIds, includeControlFrames: request.includeControlFrames, secrets: secrets.value };
     const produce = (sink: ChunkSink): Promise<ExportSummary> =>
       request.format === 'har' ? writeHar(ctx, options, sink) : writeNdjson(ctx, options, sink);
 

@@ -16,6 +16,7 @@ import { headerLength, minimalLengthEncoding } from '../protocol/encoder';
 import { toHex, type FrameRecord, type ViolationRecord } from '../protocol/records';
 import { maskKeyBytes } from './capture-store';
 import { connectionMask, payloadOf, type ScanColumns, type ScannableStore } from './frame-filter';
+import type { Redactor } from '../../../shared/secrets';
 import { buildHar, buildHarEntry, type HarConnectionInput, type HarMessage } from './har';
 
 export interface ExportContext {
@@ -29,6 +30,8 @@ export interface ExportContext {
 export interface ExportOptions {
   connectionIds?: readonly string[];
   includeControlFrames?: boolean;
+  /** HAR: how secrets in headers and URLs are written (absent: redacted). NDJSON holds frames only, no headers. */
+  secrets?: Redactor;
   /** How to yield between slices (default setImmediate). */
   yieldTo?: () => Promise<void>;
 }
@@ -219,7 +222,7 @@ function connectionInput(ctx: ExportContext, connectionId: string, firstTime: nu
  */
 export async function writeHar(ctx: ExportContext, options: ExportOptions, sink: ChunkSink): Promise<ExportSummary> {
   const yieldTo = options.yieldTo ?? yieldImmediate;
-  const writeOptions = { creator: ctx.creator, includeControlFrames: options.includeControlFrames === true };
+  const writeOptions = { creator: ctx.creator, includeControlFrames: options.includeControlFrames === true, secrets: options.secrets };
   const skeleton = JSON.stringify(buildHar([], writeOptions), null, 2);
   const [docHead, docTail] = splitAt(skeleton, '"entries": []', '"entries": [', ']');
   await sink(docHead);

@@ -22,6 +22,7 @@
  * Types are declared here rather than taken from @types/har-format, which is not a
  * dependency; they cover only what this writer and reader use.
  */
+import { DEFAULT_REDACTOR, REDACTED, type Redactor } from '../../../shared/secrets';
 import { parseBase64, describeJsonError } from '../client/payload-input';
 
 export type HeaderPairs = Array<[string, string]>;
@@ -80,6 +81,8 @@ export interface HarWriteOptions {
   /** Also write close/ping/pong (opcodes 8–10) and other non-data frames; Chrome does not. */
   includeControlFrames?: boolean;
   comment?: string;
+  /** How secrets in headers and URLs are written (shared/secrets.ts); absent: all redacted. */
+  secrets?: Redactor;
 }
 
 // Minimal HAR document types (HAR 1.2 plus Chrome's underscore fields).
@@ -239,7 +242,26 @@ export function buildHarEntry(c: HarConnectionInput, options: HarWriteOptions = 
   };
   if (c.serverIPAddress !== undefined) entry.serverIPAddress = stripBrackets(c.serverIPAddress);
   if (c.connectionId !== undefined) entry.connection = c.connectionId;
+  redactEntry(entry, options.secrets ?? DEFAULT_REDACTOR);
   return entry;
+}
+
+/**
+ * Hides secrets in a built entry. Done last, on the entry's own fields, so the
+ * sizes still count the bytes that went over the wire and the URLs keep the
+ * text the person wrote (see shared/secrets.ts).
+ */
+function redactEntry(entry: HarEntry, secrets: Redactor): void {
+  if (!secrets.redacting) return;
+  const { request, response } = entry;
+  request.url = secrets.url(request.url);
+  request.headers = toPairs(secrets.headers(request.headers.map(({ name, value }) => [name, value])));
+  request.queryString = request.queryString.map(({ name, value }) => ({ name, value: secrets.isSecretQueryParam(name) ? REDACTED : value }));
+  // Cookie names say what was sent; their values are the secrets.
+  if (secrets.isSecretHeader('cookie')) request.cookies = request.cookies.map(({ name }) => ({ name, value: REDACTED }));
+  response.headers = toPairs(secrets.headers(response.headers.map(({ name, value }) => [name, value])));
+  if (secrets.isSecretHeader('set-cookie')) response.cookies = response.cookies.map(({ name }) => ({ name, value: REDACTED }));
+  response.redirectURL = secrets.url(response.redirectURL);
 }
 
 function stripBrackets(ip: string): string {

@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import type { ExportFormat, FramescopeApi } from '../../../../shared/contract';
+import { DEFAULT_SECRET_HEADERS } from '../../../../shared/secrets';
 import { formatBytes } from '../../format';
 
 interface ExportProps {
@@ -7,6 +8,14 @@ interface ExportProps {
   /** Set when the panel shows one connection: export it alone by default. */
   connectionId: string | null;
   onClose(): void;
+}
+
+/** "X-One, x-two ,," → ["X-One", "x-two"]; the main side checks that each is a header name. */
+function headerNames(text: string): string[] {
+  return text
+    .split(/[,\s]+/)
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
 }
 
 /** Hands text to the browser as a file download (the browser host has no file dialog of its own). */
@@ -28,6 +37,8 @@ export function ExportPopover({ api, connectionId, onClose }: ExportProps) {
   const [control, setControl] = useState(false);
   const [path, setPath] = useState('');
   const [overwrite, setOverwrite] = useState(false);
+  const [includeSecrets, setIncludeSecrets] = useState(false);
+  const [secretHeaders, setSecretHeaders] = useState('');
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -42,6 +53,8 @@ export function ExportPopover({ api, connectionId, onClose }: ExportProps) {
       connectionIds: scope === 'connection' && connectionId ? [connectionId] : undefined,
       includeControlFrames: control,
       overwrite: toPath ? overwrite : undefined,
+      includeSecrets,
+      secretHeaders: includeSecrets ? undefined : headerNames(secretHeaders),
     });
     setBusy(false);
     if (!result.ok) {
@@ -88,6 +101,31 @@ export function ExportPopover({ api, connectionId, onClose }: ExportProps) {
         <label className="toggle">
           <input type="checkbox" checked={control} onChange={(e) => setControl(e.target.checked)} /> include close, ping and pong (Chrome leaves them out)
         </label>
+      )}
+      {format === 'har' ? (
+        <fieldset className="secrets" data-testid="export-secrets">
+          <legend>Secrets</legend>
+          <p className="muted">
+            Written as <code>&lt;redacted&gt;</code>: {DEFAULT_SECRET_HEADERS.join(', ')}, user:password@ and access_token in URLs.
+          </p>
+          <label className="field">
+            <span>Also redact these headers (names, separated by commas)</span>
+            <input
+              data-testid="export-secret-headers"
+              placeholder="X-Session, X-Signature"
+              value={secretHeaders}
+              disabled={includeSecrets}
+              onChange={(e) => setSecretHeaders(e.target.value)}
+              spellCheck={false}
+            />
+          </label>
+          <label className="toggle">
+            <input type="checkbox" checked={includeSecrets} onChange={(e) => setIncludeSecrets(e.target.checked)} data-testid="export-include-secrets" /> Include
+            secrets as they are (the file then holds passwords and tokens)
+          </label>
+        </fieldset>
+      ) : (
+        <p className="muted">NDJSON holds frames only, no handshake headers.</p>
       )}
       <label className="field">
         <span>Save to a file on the machine running Framescope</span>
