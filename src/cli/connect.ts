@@ -20,7 +20,7 @@
  * Exit status: 0 after an orderly close, 1 if the connection failed or ended abnormally,
  * 2 for a usage error.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { secretsRedactor, type Redactor } from '../shared/secrets';
@@ -31,6 +31,7 @@ import { CaptureStore } from '../main/core/capture/capture-store';
 import { ClientSession, CLOSE_WAIT_MS } from '../main/core/client/client-session';
 import type { OutgoingMessage } from '../main/core/client/outgoing';
 import { parseHex } from '../main/core/client/payload-input';
+import { writeFileAtomic } from '../main/core/client/persistence';
 import { parseCloseArgument, prepareConnection } from '../main/core/client/prepare';
 import type { DecodeEvent } from '../main/core/protocol/decoder';
 import { toRecord } from '../main/core/protocol/records';
@@ -289,7 +290,7 @@ export async function runConnect(argv: string[], io: CliIo): Promise<number> {
       { creator: { name: 'Framescope', version: 'cli' }, secrets: args.secrets },
     );
     try {
-      await writeFile(args.record, serializeHar(har));
+      await writeRecord(args.record, serializeHar(har));
     } catch (error) {
       note(`cannot write ${args.record}: ${(error as Error).message}`);
     }
@@ -340,6 +341,17 @@ export async function runConnect(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * --record's file is private (0600), like the app's exports: written beside the target and
+ * renamed over it, so a file that was there goes with its mode and anyone holding it open.
+ * A device or a pipe (/dev/stderr) is written into as it is.
+ */
+async function writeRecord(path: string, text: string): Promise<void> {
+  const existing = await stat(path).catch(() => null);
+  if (existing !== null && !existing.isFile()) await writeFile(path, text);
+  else await writeFileAtomic(path, text, 0o600);
 }
 
 function delay(ms: number): Promise<void> {

@@ -3,7 +3,9 @@
  * client certificate), a CONNECT proxy, and a raw peer that refuses. stdout is NDJSON:
  * the handshake, then `framescope decode`'s records; failures are one error record.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -171,6 +173,29 @@ describe('framescope connect', () => {
     const badName = await connect([url, '--secret-header', 'X Bad']);
     expect(badName.code).toBe(2);
     expect(badName.stderr).toMatch(/--secret-header: "X Bad" is not a header name/);
+  });
+
+  it('writes --record readable by its owner alone (0600), replacing a 0644 file, and writes into a pipe as it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fs-cli-mode-'));
+    const har = join(dir, 'run.har');
+    writeFileSync(har, 'an older run', { mode: 0o644 });
+    const before = process.umask(0o022);
+    try {
+      expect((await connect([`ws://127.0.0.1:${plain.port}/echo`, '--send', 'hi', '--record', har])).code).toBe(0);
+    } finally {
+      process.umask(before);
+    }
+    expect(statSync(har).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(har, 'utf8')).log.version).toBe('1.2');
+    expect(readdirSync(dir)).toEqual(['run.har']);
+
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    // A reader on the pipe, as `connect --record >(jq …)` would have; the read ends with the writer.
+    const reader = readFile(fifo, 'utf8');
+    expect((await connect([`ws://127.0.0.1:${plain.port}/echo`, '--send', 'hi', '--record', fifo])).code).toBe(0);
+    expect(JSON.parse(await reader).log.version).toBe('1.2');
+    expect(statSync(fifo).isFIFO()).toBe(true);
   });
 
   it('redacts the headers of a refused handshake in its error record', async () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -249,6 +250,32 @@ describe('export', () => {
     // NDJSON holds frames, not headers: nothing of the handshake is in it.
     const ndjson = value(await ws.handlers.exportCapture({ format: 'ndjson' })).text!;
     for (const secret of secrets) expect(ndjson).not.toContain(secret);
+  });
+
+  it('writes exports readable by their owner alone (0600), also when it replaces a file that was 0644', async () => {
+    const ws = fresh();
+    await conversation(ws);
+    const dir = mkdtempSync(join(tmpdir(), 'fs-mode-'));
+    const before = process.umask(0o022);
+    try {
+      const created = value(await ws.handlers.exportCapture({ format: 'ndjson', path: join(dir, 'new.ndjson') }));
+      expect(statSync(created.path!).mode & 0o777).toBe(0o600);
+      const target = join(dir, 'old.har');
+      writeFileSync(target, 'an older capture', { mode: 0o644 });
+      expect(statSync(target).mode & 0o777).toBe(0o644);
+      value(await ws.handlers.exportCapture({ format: 'har', path: target, overwrite: true }));
+      expect(statSync(target).mode & 0o777).toBe(0o600);
+      expect(readFileSync(target, 'utf8')).toContain('"version": "1.2"');
+    } finally {
+      process.umask(before);
+    }
+    // A pipe (or a device) is not a file to replace: refused, and left as it was.
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const refused = await ws.handlers.exportCapture({ format: 'har', path: fifo, overwrite: true });
+    expect(refused).toMatchObject({ ok: false, error: `${fifo} is not a regular file, so nothing was written: choose a file name` });
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['new.ndjson', 'old.har', 'pipe']);
   });
 
   it('says so when there is nothing to export', async () => {

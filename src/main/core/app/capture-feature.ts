@@ -339,13 +339,18 @@ export class CaptureFeature implements Feature<CaptureHandlers> {
     let target = resolveUserPath(request.path);
     if ((await statOf(target))?.isDirectory()) target = join(target, fileName);
     // A file that is there stays unless the person said to replace it: an export never destroys data unasked.
-    if (request.overwrite !== true && (await statOf(target)) !== null) {
+    const existing = await statOf(target);
+    if (request.overwrite !== true && existing !== null) {
       return fail(`${target} already exists, so nothing was written: choose another name, or tick "Replace an existing file"`);
     }
+    // The rename below would put a file in place of a device or a pipe (/dev/null, as root).
+    if (existing !== null && !existing.isFile()) return fail(`${target} is not a regular file, so nothing was written: choose a file name`);
     // Written beside the target and renamed at the end: a failed export never leaves half a file
     // in its place, nor destroys a file that was there.
     const partial = `${target}.partial-${process.pid}-${Date.now()}`;
-    const stream = createWriteStream(partial, { flags: 'wx' });
+    // 0600, as saved state is: an export holds what went over the wire, secrets included if asked.
+    // Renamed over an existing file, the export is a new file with this mode, not the old one's.
+    const stream = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
     let streamError: unknown = null;
     stream.on('error', (error) => (streamError = error));
     let bytes = 0;
