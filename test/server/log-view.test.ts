@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -119,6 +119,19 @@ describe('log-view app', () => {
     await eventually(() => linesOf(a).length);
     expect(events(a, 'truncated')).toEqual([expect.objectContaining({ event: 'truncated', index: 0, file: access })]);
     expect(linesOf(a)).toEqual(['fresh']);
+  });
+
+  it('sends subscribers nothing of a file linked in place of a log, and tells them why', async () => {
+    const { app, access, conns: [a], events, linesOf } = await setup();
+    const secret = join(dir, 'secret.txt');
+    writeFileSync(secret, 'root:hunter2\n', { mode: 0o600 });
+    app.onOpen!(a);
+    renameSync(access, `${access}.1`);
+    symlinkSync(secret, access);
+    await eventually(() => events(a, 'error').length);
+    expect(events(a, 'error')).toEqual([expect.objectContaining({ index: 0, file: access, message: expect.stringContaining('symbolic link') })]);
+    expect(linesOf(a)).toEqual([]);
+    expect(JSON.stringify(a.json())).not.toContain('hunter2');
   });
 
   it('stops sending to a closed connection', async () => {

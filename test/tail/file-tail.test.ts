@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -195,6 +196,77 @@ describe('FileTailer', () => {
     await tailer.poll();
     await tailer.poll();
     expect(events).toEqual([expect.objectContaining({ type: 'error', code: 'EISDIR', message: 'is a directory (EISDIR)' })]);
+  });
+
+  it('refuses a symbolic link put in place of the file at rotation, in words, and streams nothing of its target', async () => {
+    const secret = join(dir, 'secret');
+    writeFileSync(secret, 'root:hunter2\n');
+    const f = join(dir, 'app.log');
+    writeFileSync(f, '');
+    const { tailer, lines, events } = manual();
+    await tailer.add(f);
+    appendFileSync(f, 'before the swap\n');
+    await tailer.poll();
+    renameSync(f, `${f}.1`);
+    symlinkSync(secret, f);
+    await tailer.poll();
+    await tailer.poll();
+    expect(lines()).toEqual(['before the swap']);
+    expect(events.filter((e) => e.type !== 'lines')).toEqual([
+      expect.objectContaining({ type: 'rotated' }),
+      expect.objectContaining({
+        type: 'error',
+        code: 'ESYMLINK',
+        message: expect.stringMatching(/^refused: the path is now a symbolic link, which could point at any file; .* \(ESYMLINK\)$/),
+      }),
+    ]);
+    expect(tailer.states()[0]).toMatchObject({ exists: false, error: 'ESYMLINK' });
+    // A real file back in its place is followed again.
+    unlinkSync(f);
+    writeFileSync(f, 'a real log again\n');
+    await tailer.poll();
+    expect(lines()).toEqual(['before the swap', 'a real log again']);
+    expect(events.at(-2)).toMatchObject({ type: 'recreated' });
+  });
+
+  it('refuses a link that appears where a missing file was expected', async () => {
+    const secret = join(dir, 'secret');
+    writeFileSync(secret, 'root:hunter2\n');
+    const f = join(dir, 'later.log');
+    const { tailer, lines, events } = manual();
+    await tailer.add(f);
+    symlinkSync(secret, f);
+    await tailer.poll();
+    expect(lines()).toEqual([]);
+    expect(events).toEqual([expect.objectContaining({ type: 'error', code: 'ESYMLINK' })]);
+  });
+
+  it('follows a path that was a symbolic link when its tail began, through its target\'s rotation', async () => {
+    const target = join(dir, 'real.log');
+    writeFileSync(target, 'old\n');
+    const link = join(dir, 'current.log');
+    symlinkSync(target, link);
+    const { tailer, lines, events } = manual();
+    expect(await tailer.add(link)).toMatchObject({ exists: true, position: 4 });
+    appendFileSync(target, 'through the link\n');
+    await tailer.poll();
+    renameSync(target, `${target}.1`);
+    writeFileSync(target, 'new file behind the link\n');
+    await tailer.poll();
+    expect(lines()).toEqual(['through the link', 'new file behind the link']);
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+  });
+
+  it('refuses a pipe put in place of the file without blocking on it', async () => {
+    const f = join(dir, 'app.log');
+    writeFileSync(f, '');
+    const { tailer, events } = manual();
+    await tailer.add(f);
+    unlinkSync(f);
+    execFileSync('mkfifo', [f]);
+    // Opening a pipe for reading waits for a writer, unless it is opened non-blocking.
+    await tailer.poll();
+    expect(events.filter((e) => e.type === 'error')).toEqual([expect.objectContaining({ code: 'ENOTFILE', message: 'not a regular file (ENOTFILE)' })]);
   });
 
   it('follows many files independently', async () => {

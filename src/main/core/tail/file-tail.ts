@@ -18,13 +18,21 @@
  * the last poll and the rename/unlink are still read. It also means an inode cannot be reused
  * behind our back while we hold it, so "same inode" really means "same file".
  *
+ * Symbolic links: whoever can write to a log's directory can rename the log and put a link to
+ * any file in its place (`mv app.log app.log.1; ln -s /secret app.log`), and the next re-open
+ * would stream that file to every subscriber. So a path is opened without following a final
+ * link (O_NOFOLLOW), and a link found there is refused with a tail error, unless the path was
+ * itself a link when it was added (the person chose the link, so it is followed). Every opened
+ * descriptor is then checked (fstat, not a stat of the name before) to be a regular file; it
+ * is opened O_NONBLOCK so that a pipe put there cannot block the open.
+ *
  * Known limits (shared with tail(1)): a truncation followed, before the next poll, by writes that
  * make the file at least as long as before looks like an append; a rename-rotation whose new
  * file appears only after a poll found the name missing is reported as 'deleted' then
  * 'recreated'. Text is decoded as UTF-8 (invalid bytes become U+FFFD).
  */
-import { type FSWatcher, type Stats, watch } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { constants, type FSWatcher, type Stats, watch } from 'node:fs';
+import { type FileHandle, lstat, open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 export const DEFAULT_TAIL_INTERVAL_MS = 1000;
@@ -167,6 +175,8 @@ export class LineSplitter {
 
 interface FileState {
   readonly path: string;
+  /** The path was a symbolic link when it was added: the person chose the link, so it is followed. */
+  followLink: boolean;
   handle?: FileHandle;
   ino: number;
   dev: number;
@@ -197,7 +207,27 @@ const ERROR_WORDS: Record<string, string> = {
   ENOTFILE: 'not a regular file',
   EMFILE: 'too many open files',
   ELOOP: 'too many symbolic links',
+  ESYMLINK:
+    'refused: the path is now a symbolic link, which could point at any file; Framescope follows a link only when the path was already one when its tail began',
 };
+
+// POSIX only; Windows has neither flag (nor unprivileged symlinks), and opens as before there.
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+const NON_BLOCKING = constants.O_NONBLOCK ?? 0;
+
+/** Opens a tailed path for reading: see the note on symbolic links at the top. */
+async function openTailed(s: FileState): Promise<FileHandle> {
+  try {
+    return await open(s.path, constants.O_RDONLY | NON_BLOCKING | (s.followLink ? 0 : NO_FOLLOW));
+  } catch (e) {
+    // O_NOFOLLOW on a link fails with ELOOP (Linux, macOS) or EMLINK (FreeBSD).
+    const code = errorCode(e);
+    if (!s.followLink && NO_FOLLOW !== 0 && (code === 'ELOOP' || code === 'EMLINK')) {
+      throw Object.assign(new Error('symbolic link refused'), { code: 'ESYMLINK' });
+    }
+    throw e;
+  }
+}
 
 export class FileTailer {
   private readonly files = new Map<string, FileState>();
@@ -235,6 +265,7 @@ export class FileTailer {
     }
     const s: FileState = {
       path,
+      followLink: false,
       ino: 0,
       dev: 0,
       position: 0,
@@ -244,7 +275,9 @@ export class FileTailer {
       removed: false,
     };
     this.files.set(path, s);
-    s.busy = this.openAtEnd(s)
+    s.busy = lstat(path)
+      .then((st) => (s.followLink = st.isSymbolicLink()), () => undefined)
+      .then(() => this.openAtEnd(s))
       .catch((e: unknown) => this.reportError(s, e))
       .finally(() => {
         s.busy = undefined;
@@ -380,7 +413,7 @@ export class FileTailer {
   private async openAtEnd(s: FileState): Promise<void> {
     let handle: FileHandle;
     try {
-      handle = await open(s.path, 'r');
+      handle = await openTailed(s);
     } catch (e) {
       if (!isMissing(e)) this.reportError(s, e);
       return;
@@ -426,7 +459,9 @@ export class FileTailer {
     if (s.removed) return;
     let st: Stats;
     try {
-      st = await stat(s.path);
+      // Not following a link that was put in the file's place: it is another inode, so the
+      // file counts as rotated, and its re-open refuses the link.
+      st = await (s.followLink ? stat : lstat)(s.path);
     } catch (e) {
       if (!isMissing(e)) {
         this.reportError(s, e);
@@ -469,7 +504,7 @@ export class FileTailer {
   private async openFromStart(s: FileState, announce: 'created' | 'recreated' | undefined): Promise<void> {
     let handle: FileHandle;
     try {
-      handle = await open(s.path, 'r');
+      handle = await openTailed(s);
     } catch (e) {
       // Gone again between stat and open: the next poll sees it missing or back.
       if (!isMissing(e)) this.reportError(s, e);
