@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Workspace } from '../../src/main/core/app/workspace';
+import { allowedHostsFor } from '../../src/main/web/access-policy';
 import { startWebHost, type WebHost } from '../../src/main/web/web-host';
 import { decodeReply, type BridgeReply } from '../../src/shared/bridge-protocol';
 
@@ -149,5 +150,87 @@ describe('browser host', () => {
     expect(results.find((r) => r.id === 2)!.result).toEqual({ ok: false, error: "unknown command 'noSuchCommand'" });
     await expect.poll(() => replies.some((r) => r.type === 'events' && r.batch.servers.length > 0)).toBe(true);
     ws!.close();
+  });
+});
+
+describe('browser host bound to every interface (--host 0.0.0.0)', () => {
+  // Bound wide, but every request below goes to 127.0.0.1: the other names are only forged Host headers.
+  let wide: WebHost;
+  let dataDir: string;
+  let wideWorkspace: Workspace;
+  beforeAll(async () => {
+    const rendererDir = mkdtempSync(join(tmpdir(), 'fs-renderer-'));
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Framescope</title>');
+    dataDir = mkdtempSync(join(tmpdir(), 'fs-data-'));
+    wideWorkspace = new Workspace({ dataDir });
+    wide = await startWebHost({ workspace: wideWorkspace, rendererDir, host: '0.0.0.0', port: 0 });
+  });
+  afterAll(async () => {
+    await wide.close();
+    await wideWorkspace.dispose();
+  });
+
+  const statusFor = (hostHeader: string, path = '/'): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: wide.port, path, headers: { Host: hostHeader } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('prints a loopback URL that works', async () => {
+    expect(wide.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${wide.port}/\\?token=`));
+    expect(await statusFor(`127.0.0.1:${wide.port}`)).toBe(200);
+  });
+
+  it("answers to localhost, the loopback addresses and each of this machine's IPv4 addresses, with its port", async () => {
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a !== undefined && a.family === 'IPv4')
+      .map((a) => a!.address);
+    expect(own).toContain('127.0.0.1');
+    for (const name of ['localhost', '127.0.0.1', '[::1]', 'LOCALHOST', '0.0.0.0', ...own]) {
+      expect(await statusFor(`${name}:${wide.port}`), name).toBe(200);
+    }
+  });
+
+  it('still refuses other names, another port, and no port', async () => {
+    expect(await statusFor(`evil.example:${wide.port}`)).toBe(403);
+    expect(await statusFor(`localhost:${wide.port + 1 > 65535 ? 1 : wide.port + 1}`)).toBe(403);
+    expect(await statusFor('localhost')).toBe(403);
+  });
+
+  it('opens the bridge for a page loaded from an interface address', async () => {
+    const own = Object.values(networkInterfaces()).flat().find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
+    const origin = `http://${own}:${wide.port}`;
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${wide.port}/bridge?token=${wide.token}`, { origin, headers: { Host: `${own}:${wide.port}` } });
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+      ws.on('error', () => undefined);
+    });
+    expect(status).toBe(101);
+  });
+});
+
+describe('allowedHostsFor', () => {
+  const interfaces = {
+    lo: [{ address: '127.0.0.1', family: 'IPv4' }, { address: '::1', family: 'IPv6' }],
+    eth0: [{ address: '192.168.1.20', family: 'IPv4' }, { address: 'FE80::1', family: 'IPv6' }],
+  } as unknown as ReturnType<typeof networkInterfaces>;
+
+  it('lists the loopback names and, for a wildcard bind, the interface addresses of its family', () => {
+    expect(allowedHostsFor('0.0.0.0', 80, interfaces).sort()).toEqual(['0.0.0.0:80', '127.0.0.1:80', '192.168.1.20:80', '[::1]:80', 'localhost:80'].sort());
+    expect(allowedHostsFor('::', 80, interfaces).sort()).toEqual(['127.0.0.1:80', '192.168.1.20:80', '[::1]:80', '[::]:80', '[fe80::1]:80', 'localhost:80'].sort());
+  });
+
+  it('answers a specific address only to that address, and loopback to every loopback name', () => {
+    expect(allowedHostsFor('192.168.1.20', 80, interfaces)).toEqual(['192.168.1.20:80']);
+    expect(allowedHostsFor('::1', 80, interfaces).sort()).toEqual(['127.0.0.1:80', '[::1]:80', 'localhost:80'].sort());
   });
 });

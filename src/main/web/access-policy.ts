@@ -13,6 +13,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { networkInterfaces } from 'node:os';
 
 export const TOKEN_PARAM = 'token';
 
@@ -31,12 +32,34 @@ export interface AccessPolicy {
 /** What a request asks for: the page and its assets, or the bridge (which needs the token). */
 export type AccessKind = 'asset' | 'bridge';
 
-export function allowedHostsFor(host: string, port: number): string[] {
-  const hosts = new Set([`${host}:${port}`]);
-  if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
+/** Addresses that mean "every interface of this machine" (a wildcard bind). */
+export function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+
+const withBrackets = (address: string): string => (address.includes(':') && !address.startsWith('[') ? `[${address}]` : address);
+
+/**
+ * The Host values (host:port) this server answers to. A loopback bind answers to every
+ * loopback name. A wildcard bind (0.0.0.0, ::) is reached by whichever address the
+ * browser dialled, so it also answers to each address of this machine's interfaces as they
+ * were when it started (0.0.0.0: the IPv4 ones). Anything else is a name the person's
+ * browser was pointed at by someone else: DNS rebinding.
+ */
+export function allowedHostsFor(host: string, port: number, interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string[] {
+  const hosts = new Set([`${withBrackets(host).toLowerCase()}:${port}`]);
+  if (LOOPBACK_NAMES.includes(host) || isWildcardHost(host)) {
     hosts.add(`127.0.0.1:${port}`);
     hosts.add(`localhost:${port}`);
     hosts.add(`[::1]:${port}`);
+  }
+  if (isWildcardHost(host)) {
+    for (const address of Object.values(interfaces).flat()) {
+      if (address === undefined || (host === '0.0.0.0' && address.family !== 'IPv4')) continue;
+      hosts.add(`${withBrackets(address.address).toLowerCase()}:${port}`);
+    }
   }
   return [...hosts];
 }

@@ -14,7 +14,7 @@ import { fail } from '../../shared/result';
 import type { ChangeListener } from '../core/app/changes';
 import type { CaptureStore } from '../core/capture/capture-store';
 import { EventBatcher } from '../core/capture/event-batcher';
-import { allowedHostsFor, checkAccess, newLaunchToken, type AccessPolicy } from './access-policy';
+import { allowedHostsFor, checkAccess, isWildcardHost, newLaunchToken, type AccessPolicy } from './access-policy';
 import { BRIDGE_PATH, encodeReply, parseBridgeCall } from '../../shared/bridge-protocol';
 import { serveStatic } from './static-files';
 
@@ -99,9 +99,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     });
   });
   const port = (server.address() as AddressInfo).port;
-  policy.allowedHosts = allowedHostsFor(host.includes(':') ? `[${host}]` : host, port);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${port}/?token=${token}`;
+  policy.allowedHosts = allowedHostsFor(host, port);
+  const url = `http://${urlHostFor(host)}:${port}/?token=${token}`;
 
   return {
     url,
@@ -114,6 +113,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The host part of the printed URL: a wildcard bind is opened through loopback, the one address sure to reach it. */
+function urlHostFor(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (isWildcardHost(host)) return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** Bytes queued on a bridge socket beyond which frames wait (a few batches' worth). */
