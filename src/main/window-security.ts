@@ -18,10 +18,16 @@ export const SECURE_WEB_PREFERENCES = {
   spellcheck: false,
 } as const satisfies WebPreferences;
 
-/** Mirrors the meta tag in src/renderer/index.html; the shell also sends it as a header. */
+/**
+ * Exactly the meta tag in src/renderer/index.html, the only way a policy reaches the
+ * file:// page the app loads (onHeadersReceived does not apply to file://); an e2e test
+ * checks the built page against it. The shell also sends it as a header (dev server).
+ * No frame-ancestors: a meta tag cannot carry it (CSP3 §6.4.2), and Chromium reports it
+ * ignored; the browser host sends it as a header of its own (web-host.ts).
+ */
 export const DESKTOP_CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /** window.open and target=_blank never create a window. */
 export const WINDOW_OPEN_POLICY = { action: 'deny' } as const;

@@ -28,18 +28,17 @@ describe('Electron window security settings', () => {
     expect(WINDOW_OPEN_POLICY).toEqual({ action: 'deny' });
   });
 
-  it('has a strict CSP: scripts only from the app, no objects, no framing', () => {
+  it('has a strict CSP: scripts only from the app, no objects, no base or form targets', () => {
     expect(DESKTOP_CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
     expect(DESKTOP_CONTENT_SECURITY_POLICY).not.toMatch(/script-src[^;]*unsafe/);
     expect(DESKTOP_CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
     expect(DESKTOP_CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
   });
 
-  it('ships the same CSP in the renderer page as a meta tag', () => {
+  it('ships exactly the same CSP in the renderer page as a meta tag (the built page: e2e/desktop-csp.web.spec.ts)', () => {
     const html = readFileSync('src/renderer/index.html', 'utf8');
-    expect(html).toContain('http-equiv="Content-Security-Policy"');
-    expect(html).toContain("script-src 'self'");
-    expect(html).not.toMatch(/script-src[^;"]*unsafe/);
+    const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(html);
+    expect(meta?.[1]).toBe(DESKTOP_CONTENT_SECURITY_POLICY);
   });
 
   it('refuses navigation anywhere but the app document', () => {
