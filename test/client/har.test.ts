@@ -258,6 +258,19 @@ describe('parseHar', () => {
     ]);
   });
 
+  it('reads fields that are objects with hostile keys without throwing', () => {
+    // Found by test/fuzz (almostDevToolsHar, seed 812957515): String() threw on {"toString": false}.
+    const hostile = '{"toString":false}';
+    const parsed = parseHar(
+      `{"log":{"version":${hostile},"creator":{"name":${hostile}},"entries":[{"_resourceType":"websocket","startedDateTime":"2024-05-01T12:00:00Z",` +
+        `"request":{"url":"ws://h/","method":${hostile},"headers":[{"name":${hostile},"value":{"valueOf":1}}]},"connection":${hostile},"_webSocketMessages":[]}]}}`,
+    );
+    expect(parsed).toMatchObject({ ok: true, value: { creator: { name: hostile } } });
+    if (!parsed.ok) return;
+    expect(parsed.value.connections[0].request).toEqual({ method: hostile, httpVersion: '', headers: [[hostile, '{"valueOf":1}']] });
+    expect(parsed.value.connections[0].connectionId).toBe(hostile);
+  });
+
   it('says clearly when the input is not a HAR file', () => {
     expect(parseHar('{"log": ')).toEqual({ ok: false, error: 'not a HAR file: it is not valid JSON (unexpected end of input at column 9: expected a value)' });
     expect(parseHar('[]')).toEqual({ ok: false, error: 'not a HAR file: the top level is not a JSON object' });

@@ -114,6 +114,15 @@ describe('HAR import', () => {
 });
 
 describe('export', () => {
+  it('exports an imported connection whose URL does not parse, as the file had it', async () => {
+    // Found by test/fuzz (almostDevToolsHar, seed -2100469652): the export threw "Invalid URL".
+    const ws = fresh();
+    const har = { log: { entries: [{ _resourceType: 'websocket', startedDateTime: '1970-01-01T00:00:00.000Z', request: { url: 'ws://[', headers: [] }, _webSocketMessages: [{ type: 'send', time: 0, opcode: '1', data: '' }] }] } };
+    value(await ws.handlers.importHar({ text: JSON.stringify(har) }));
+    const exported = JSON.parse(value(await ws.handlers.exportCapture({ format: 'har' })).text!);
+    expect(exported.log.entries[0].request).toMatchObject({ url: 'ws://[', queryString: [] });
+  });
+
   it('writes HAR that DevTools-compatible readers (and Framescope) open again, with fragments joined', async () => {
     const ws = fresh();
     const client = await conversation(ws);

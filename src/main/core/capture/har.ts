@@ -179,24 +179,25 @@ function isDataOpcode(opcode: number): boolean {
 }
 
 export function buildHarEntry(c: HarConnectionInput, options: HarWriteOptions = {}): HarEntry {
-  const url = new URL(c.url);
-  url.hash = ''; // Chrome drops the fragment (Log.ts _buildRequestURL); WebSocket URLs have none anyway.
+  // A URL that does not parse (an imported file may hold one, "ws://[") is written as it came.
+  const url = URL.canParse(c.url) ? new URL(c.url) : null;
+  if (url) url.hash = ''; // Chrome drops the fragment (Log.ts _buildRequestURL); WebSocket URLs have none anyway.
   const method = c.request.method ?? 'GET';
   const httpVersion = c.request.httpVersion ?? 'HTTP/1.1';
   const timings: HarTimings = { ...DEFAULT_TIMINGS, ...c.timings };
   // HAR 1.2: entry.time is the sum of the applicable timings; ssl is already inside connect.
   const time = [timings.blocked, timings.dns, timings.connect, timings.send, timings.wait, timings.receive].reduce((a, t) => a + Math.max(t, 0), 0);
   const resp = c.response ?? null;
-  const target = `${url.pathname}${url.search}`;
+  const target = url ? `${url.pathname}${url.search}` : c.url;
   const entry: HarEntry = {
     startedDateTime: new Date(c.startedAt).toISOString(),
     time,
     request: {
       method,
-      url: url.href,
+      url: url?.href ?? c.url,
       httpVersion,
       headers: toPairs(c.request.headers),
-      queryString: [...url.searchParams].map(([name, value]) => ({ name, value })),
+      queryString: url ? [...url.searchParams].map(([name, value]) => ({ name, value })) : [],
       cookies: cookiesFrom(c.request.headers, 'cookie'),
       headersSize: headSize(`${method} ${target} ${httpVersion}`, c.request.headers),
       bodySize: 0,
@@ -304,9 +305,19 @@ export type HarResult = { ok: true; value: ParsedHar } | { ok: false; error: str
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A field as text. Not String(v): a file can hold {"toString": false}, which makes
+ * String() throw; an object or a list is written as its JSON.
+ */
+function textOf(v: unknown, fallback = ''): string {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'string') return v;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 function headerPairs(v: unknown): HeaderPairs {
   if (!Array.isArray(v)) return [];
-  return v.filter(isObj).map((h) => [String(h.name ?? ''), String(h.value ?? '')] as [string, string]);
+  return v.filter(isObj).map((h) => [textOf(h.name), textOf(h.value)] as [string, string]);
 }
 
 function num(v: unknown, fallback: number): number {
@@ -348,8 +359,8 @@ export function parseHar(input: string | unknown): HarResult {
     if (warnings.length < MAX_WARNINGS) warnings.push(w);
     else suppressed++;
   };
-  if (log.version !== undefined && log.version !== '1.2' && log.version !== '1.1') warn(`log.version is '${String(log.version)}'; HAR 1.2 is expected`);
-  const creator = isObj(log.creator) ? { name: String(log.creator.name ?? ''), version: String(log.creator.version ?? '') } : { name: '', version: '' };
+  if (log.version !== undefined && log.version !== '1.2' && log.version !== '1.1') warn(`log.version is '${textOf(log.version)}'; HAR 1.2 is expected`);
+  const creator = isObj(log.creator) ? { name: textOf(log.creator.name), version: textOf(log.creator.version) } : { name: '', version: '' };
 
   const connections: HarConnection[] = [];
   let skippedEntries = 0;
@@ -383,11 +394,11 @@ export function parseHar(input: string | unknown): HarResult {
       if (typeof r._error === 'string' && r._error !== '') error = r._error;
       const status = num(r.status, 0);
       if (status > 0) {
-        response = { status, statusText: String(r.statusText ?? ''), httpVersion: String(r.httpVersion ?? ''), headers: headerPairs(r.headers) };
+        response = { status, statusText: textOf(r.statusText), httpVersion: textOf(r.httpVersion), headers: headerPairs(r.headers) };
         const content = isObj(r.content) ? r.content : undefined;
         if (content !== undefined && typeof content.text === 'string') {
           const text = content.encoding === 'base64' ? Buffer.from(content.text, 'base64').toString('utf8') : content.text;
-          response.body = { text, mimeType: String(content.mimeType ?? '') };
+          response.body = { text, mimeType: textOf(content.mimeType) };
         }
       }
     }
@@ -417,13 +428,13 @@ export function parseHar(input: string | unknown): HarResult {
     const conn: HarConnection = {
       url: e.request.url,
       startedAt: started,
-      request: { method: String(e.request.method ?? 'GET'), httpVersion: String(e.request.httpVersion ?? ''), headers: headerPairs(e.request.headers) },
+      request: { method: textOf(e.request.method, 'GET'), httpVersion: textOf(e.request.httpVersion), headers: headerPairs(e.request.headers) },
       response,
       timings,
       messages,
     };
     if (typeof e.serverIPAddress === 'string' && e.serverIPAddress !== '') conn.serverIPAddress = e.serverIPAddress;
-    if (e.connection !== undefined && e.connection !== null && String(e.connection) !== '') conn.connectionId = String(e.connection);
+    if (textOf(e.connection) !== '') conn.connectionId = textOf(e.connection);
     if (error !== undefined) conn.error = error;
     connections.push(conn);
   }
