@@ -96,6 +96,14 @@ describe('validateConnectOptions', () => {
     expect(!r.ok && r.error).toBe("url: 'htp://x' is not a ws:// or wss:// URL");
   });
 
+  it('names auth fields that hold objects instead of throwing on them', () => {
+    // Found by test/fuzz (almostValidStore, seeds 1005505900 and 2027634356): String() threw on {"toString": {}}.
+    const basic = validateConnectOptions({ url: 'ws://127.0.0.1:8080/echo', auth: { kind: 'basic', username: { toString: {} }, password: 'pw' } });
+    expect(basic).toMatchObject({ ok: false, error: expect.stringContaining('auth.username') });
+    const bearer = validateConnectOptions({ url: 'ws://127.0.0.1:8080/echo', auth: { kind: 'bearer', token: { toString: [] } } });
+    expect(bearer).toMatchObject({ ok: false, error: expect.stringContaining('auth.token') });
+  });
+
   it('catches Authorization and Origin given twice', () => {
     expect(errorsOf({ url: 'ws://h/', auth: { kind: 'bearer', token: 't' }, headers: [['Authorization', 'x']] })).toEqual([
       "headers[0]: 'Authorization' conflicts with the bearer auth setting; use one of them",

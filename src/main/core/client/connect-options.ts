@@ -226,12 +226,13 @@ function validateAuth(c: Collector, v: unknown): AuthSetting {
       if (typeof v.username === 'string' && v.username.includes(':')) {
         c.add('auth.username', "contains ':', which Basic authentication cannot carry (RFC 7617 §2)");
       }
-      return { kind: 'basic', username: String(v.username ?? ''), password: String(v.password ?? '') };
+      // Not String(): an object such as {"toString": false} in a saved file makes it throw.
+      return { kind: 'basic', username: typeof v.username === 'string' ? v.username : '', password: typeof v.password === 'string' ? v.password : '' };
     }
     case 'bearer':
       c.unknownKeys(v, ['kind', 'token'], 'auth');
       if (typeof v.token !== 'string' || v.token.trim() === '') c.add('auth.token', `expected a non-empty token, got ${typeName(v.token)}`);
-      return { kind: 'bearer', token: String(v.token ?? '') };
+      return { kind: 'bearer', token: typeof v.token === 'string' ? v.token : '' };
     default:
       c.add('auth.kind', `expected 'none', 'basic' or 'bearer', got ${typeName(v.kind)}`);
       return { kind: 'none' };
