@@ -11,6 +11,7 @@ import { CaptureStore } from '../main/core/capture/capture-store';
 import { APP_NAMES } from '../main/core/server/apps/index';
 import { validateServerConfig } from '../main/core/server/config';
 import { EmbeddedServer, type ServerEvent } from '../main/core/server/embedded-server';
+import { fail, ok, type Result } from '../shared/result';
 import type { CliIo } from './main';
 
 export const SERVE_HELP = `framescope serve — the embedded WebSocket server, headless
@@ -74,6 +75,19 @@ function resolvePaths(config: Json, base: string): void {
   }
 }
 
+/** A --config file's text as the request object (paths resolved against the file), or why not. */
+export function readConfigText(text: string, file: string): Result<Json> {
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (error) {
+    return fail(`--config ${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return fail(`--config ${file}: must hold a JSON object with port and routes`);
+  resolvePaths(config as Json, dirname(file));
+  return ok(config as Json);
+}
+
 export async function runServe(argv: string[], io: ServeIo): Promise<number> {
   const usage = (message: string): number => {
     io.stderr.write(`framescope serve: ${message}\n(see framescope serve --help)\n`);
@@ -113,13 +127,9 @@ export async function runServe(argv: string[], io: ServeIo): Promise<number> {
       const code = (error as NodeJS.ErrnoException).code;
       return usage(`--config: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
     }
-    try {
-      request = JSON.parse(text) as Json;
-    } catch (error) {
-      return usage(`--config ${file}: not valid JSON: ${(error as Error).message}`);
-    }
-    if (typeof request !== 'object' || request === null || Array.isArray(request)) return usage(`--config ${file}: must hold a JSON object with port and routes`);
-    resolvePaths(request, dirname(file));
+    const config = readConfigText(text, file);
+    if (!config.ok) return usage(config.error);
+    request = config.value;
   }
 
   // Which fields came from the command line, so errors can name the flag instead.

@@ -430,7 +430,7 @@ function placeBits(target: Uint8Array, at: number, source: Uint8Array): void {
 }
 
 /** tsx's ESM API (tsx/esm/api, its "import" export), as a file URL a worker can import. */
-function tsxEsmApi(from: string): string {
+export function tsxEsmApi(from: string): string {
   const require = createRequire(from);
   const manifest = require.resolve('tsx/package.json');
   const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
